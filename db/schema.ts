@@ -1,0 +1,200 @@
+// The CRM's data and the engine's sync state. Triggers that keep versions,
+// numbers and notifications live in the SQL migrations (db/migrations).
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
+
+/** The single company settings record (R1); `id` is always 1. */
+export const settings = pgTable("settings", {
+  id: integer("id").primaryKey().default(1),
+  googleClientId: text("google_client_id").notNull().default(""),
+  googleClientSecretEnc: text("google_client_secret_enc"),
+  defaultRefreshTokenEnc: text("default_refresh_token_enc"),
+  monthsBack: integer("months_back").notNull().default(3),
+  timeZone: text("time_zone").notNull().default("Europe/Warsaw"),
+  conflictPolicy: text("conflict_policy").notNull().default("latest-wins"),
+  pollIntervalSeconds: integer("poll_interval_seconds").notNull().default(60),
+  googleRequestsPerMinute: integer("google_requests_per_minute").notNull().default(500),
+  updatedAt: updatedAt(),
+});
+
+export interface DisplayConfig {
+  fields: string[];
+  features: string[];
+}
+
+/** Task types (R3). */
+export const eventTypes = pgTable(
+  "event_types",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    googleSync: boolean("google_sync").notNull().default(false),
+    display: jsonb("display").$type<DisplayConfig>().notNull().default({ fields: [], features: [] }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("event_types_name_key").on(t.name)],
+);
+
+/** Operators (R4), with their calendar account. */
+export const operators = pgTable("operators", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  googleEnabled: boolean("google_enabled").notNull().default(false),
+  useConfigToken: boolean("use_config_token").notNull().default(false),
+  refreshTokenEnc: text("refresh_token_enc"),
+  /** `google` (SPEC) or `caldav` (integrators' addition). */
+  provider: text("provider").notNull().default("google"),
+  caldavUrl: text("caldav_url"),
+  caldavUsername: text("caldav_username"),
+  caldavPasswordEnc: text("caldav_password_enc"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** An operator's task type bound to a calendar name (R5). */
+export const bindings = pgTable(
+  "bindings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    operatorId: uuid("operator_id")
+      .notNull()
+      .references(() => operators.id, { onDelete: "cascade" }),
+    eventTypeId: uuid("event_type_id")
+      .notNull()
+      .references(() => eventTypes.id),
+    calendarName: text("calendar_name").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("bindings_operator_type_key").on(t.operatorId, t.eventTypeId)],
+);
+
+/** Per-binding sync state, written by its actor as it changes. */
+export const bindingState = pgTable("binding_state", {
+  bindingId: uuid("binding_id")
+    .primaryKey()
+    .references(() => bindings.id, { onDelete: "cascade" }),
+  state: text("state").notNull().default("authorizing"),
+  paused: boolean("paused").notNull().default(false),
+  accountId: text("account_id"),
+  calendarId: text("calendar_id"),
+  syncToken: text("sync_token"),
+  lastSyncAt: timestamp("last_sync_at", { withTimezone: true }),
+  lastErrorCode: text("last_error_code"),
+  lastErrorMessage: text("last_error_message"),
+  lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+  pushed: integer("pushed").notNull().default(0),
+  pulled: integer("pulled").notNull().default(0),
+  conflicts: integer("conflicts").notNull().default(0),
+  errors: integer("errors").notNull().default(0),
+  watchChannelId: text("watch_channel_id"),
+  watchResourceId: text("watch_resource_id"),
+  watchExpiresAt: timestamp("watch_expires_at", { withTimezone: true }),
+  updatedAt: updatedAt(),
+});
+
+/** Per-year task number counter: the row lock makes concurrent inserts safe. */
+export const taskCounters = pgTable("task_counters", {
+  year: integer("year").primaryKey(),
+  last: integer("last").notNull(),
+});
+
+/** CRM tasks (R7). Timed tasks use start_at/end_at, all-day ones start_date/end_date (end inclusive). */
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** `N/YYYY`, assigned by the database on insert (the default is replaced by a trigger). */
+    number: text("number").notNull().default(""),
+    eventTypeId: uuid("event_type_id")
+      .notNull()
+      .references(() => eventTypes.id),
+    operatorId: uuid("operator_id")
+      .notNull()
+      .references(() => operators.id),
+    subject: text("subject").notNull(),
+    description: text("description").notNull().default(""),
+    location: text("location").notNull().default(""),
+    customer: text("customer").notNull().default(""),
+    priority: text("priority").notNull().default("normal"),
+    status: text("status").notNull().default("open"),
+    allDay: boolean("all_day").notNull().default(false),
+    startAt: timestamp("start_at", { withTimezone: true }),
+    endAt: timestamp("end_at", { withTimezone: true }),
+    startDate: date("start_date"),
+    endDate: date("end_date"),
+    timeZone: text("time_zone"),
+    features: jsonb("features").$type<Record<string, string>>().notNull().default({}),
+    deleted: boolean("deleted").notNull().default(false),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    version: bigint("version", { mode: "number" }).notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("tasks_number_key").on(t.number),
+    index("tasks_operator_type_idx").on(t.operatorId, t.eventTypeId),
+    index("tasks_updated_idx").on(t.updatedAt, t.id),
+  ],
+);
+
+/** One task's event in one binding's calendar. */
+export const links = pgTable(
+  "links",
+  {
+    taskId: uuid("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    bindingId: uuid("binding_id")
+      .notNull()
+      .references(() => bindings.id, { onDelete: "cascade" }),
+    calendarId: text("calendar_id").notNull(),
+    remoteId: text("remote_id").notNull(),
+    etag: text("etag"),
+    /** The task version the calendar reflects; a newer version is a CRM change to push. */
+    syncedVersion: bigint("synced_version", { mode: "number" }).notNull(),
+    remoteUpdated: text("remote_updated"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.taskId, t.bindingId] }),
+    uniqueIndex("links_binding_remote_key").on(t.bindingId, t.remoteId),
+  ],
+);
+
+/** What each binding did, newest read first. */
+export const journal = pgTable(
+  "journal",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    bindingId: uuid("binding_id")
+      .notNull()
+      .references(() => bindings.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull().default(sql`now()`),
+    direction: text("direction").notNull(),
+    action: text("action").notNull(),
+    taskId: uuid("task_id"),
+    remoteId: text("remote_id"),
+    outcome: text("outcome").notNull(),
+    detail: text("detail"),
+  },
+  (t) => [index("journal_binding_idx").on(t.bindingId, t.id)],
+);

@@ -1,0 +1,32 @@
+// Each test file gets a database of its own: PGlite in memory by default, or
+// a fresh database on the PostgreSQL server named by TEST_DATABASE_URL.
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { openDatabase, type Database } from "../../db/database";
+
+export const backend = process.env.TEST_DATABASE_URL ? "postgres" : "pglite";
+
+export interface TestDatabase extends Database {
+  /** The URL of the fresh PostgreSQL database (postgres backend only), for child processes. */
+  url?: string;
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) return openDatabase({});
+  const name = `taskcal_t_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString() });
+  return {
+    ...database,
+    url: url.toString(),
+    async close() {
+      await database.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
