@@ -1,6 +1,7 @@
 // Each test file gets a database of its own: PGlite in memory by default, or
 // a fresh database on the PostgreSQL server named by TEST_DATABASE_URL.
 import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { openDatabase, type Database } from "../../db/database";
 
@@ -11,9 +12,28 @@ export interface TestDatabase extends Database {
   url?: string;
 }
 
+// PGlite takes seconds to boot, so each test process keeps one and empties it between uses.
+let sharedPglite: Promise<Database> | null = null;
+
+const RESET = [
+  "truncate journal, links, binding_state, bindings, tasks, task_counters, operators, event_types, settings restart identity cascade",
+  "insert into settings (id) values (1)",
+];
+
+async function openPgliteForTest(): Promise<TestDatabase> {
+  sharedPglite ??= openDatabase({});
+  const database = await sharedPglite;
+  return {
+    ...database,
+    async close() {
+      for (const statement of RESET) await database.db.execute(sql.raw(statement));
+    },
+  };
+}
+
 export async function openTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) return openDatabase({});
+  if (!serverUrl) return openPgliteForTest();
   const name = `taskcal_t_${randomBytes(6).toString("hex")}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);

@@ -1,0 +1,222 @@
+// One actor per operator–calendar binding (R16). The machine only orchestrates:
+// what to do lives in BindingSync and the planner.
+import { assign, fromPromise, setup } from "xstate";
+import { AdapterError, AuthRevoked, Permanent, RateLimited, SyncTokenExpired } from "../adapters/types";
+import { ConfigurationError, type BindingSync, type SyncOutcome } from "./binding-sync";
+
+export type ActorState = "authorizing" | "initialImport" | "incremental" | "backoff" | "error" | "paused";
+
+export interface ActorError {
+  code: string;
+  message: string;
+  at: string;
+}
+
+export interface BindingMachineInput {
+  sync: BindingSync;
+  pollMs: number;
+  /** First backoff delay; doubles per consecutive failure up to `backoffMaxMs`. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  startPaused?: boolean;
+}
+
+interface Context {
+  sync: BindingSync;
+  pollMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Consecutive failures, for the backoff delay. */
+  failures: number;
+  /** Where to go back to after a backoff. */
+  retry: "authorizing" | "initialImport" | "incremental";
+  /** The next pass must be a full import (resync, or an expired sync token). */
+  fullImport: boolean;
+  /** A change arrived while a pass was running: run another. */
+  dirty: boolean;
+  /** Passes run back to back; bounded so a flapping calendar cannot spin. */
+  streak: number;
+  retryAfterMs: number;
+  lastError: ActorError | null;
+  startPaused: boolean;
+}
+
+export type BindingEvent =
+  | { type: "CRM_CHANGED" }
+  | { type: "SYNC_NOW" }
+  | { type: "WEBHOOK" }
+  | { type: "PAUSE" }
+  | { type: "RESUME" }
+  | { type: "RESTART" }
+  | { type: "RESYNC" };
+
+const MAX_STREAK = 5;
+
+/** Faults an administrator must fix; retrying will not help. */
+export function isPermanentFault(error: unknown): boolean {
+  return error instanceof ConfigurationError || error instanceof AuthRevoked || error instanceof Permanent;
+}
+
+export function describeFault(error: unknown): { code: string; message: string } {
+  if (error instanceof ConfigurationError) return { code: error.code, message: error.message };
+  if (error instanceof AuthRevoked) {
+    return { code: "auth_revoked", message: "The calendar account's authorization was revoked or has expired: authorize again and save the new refresh token." };
+  }
+  if (error instanceof Permanent) {
+    return { code: "permission", message: `The calendar refused the request: ${error.message}. Check that the account may manage this calendar.` };
+  }
+  if (error instanceof AdapterError) return { code: error.code, message: error.message };
+  return { code: "internal", message: error instanceof Error ? error.message : String(error) };
+}
+
+export function backoffDelay(failures: number, baseMs: number, maxMs: number, retryAfterMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
+  // Half fixed, half random: spreads retries of many actors without ever retrying at once.
+  const jittered = ceiling / 2 + random() * (ceiling / 2);
+  return Math.max(jittered, retryAfterMs);
+}
+
+/** The error an invoked actor failed with (XState types the event as the machine's own events here). */
+const errorOf = (event: unknown): unknown => (event as { error?: unknown }).error;
+
+export const bindingMachine = setup({
+  types: {
+    context: {} as Context,
+    input: {} as BindingMachineInput,
+    events: {} as BindingEvent,
+  },
+  actors: {
+    authorize: fromPromise<{ hasSyncToken: boolean }, { sync: BindingSync }>(({ input }) => input.sync.authorize()),
+    importAll: fromPromise<SyncOutcome, { sync: BindingSync }>(({ input }) => input.sync.sync(true)),
+    syncChanges: fromPromise<SyncOutcome, { sync: BindingSync }>(({ input }) => input.sync.sync(false)),
+  },
+  delays: {
+    pollDelay: ({ context }) => context.pollMs,
+    backoffDelay: ({ context }) => backoffDelay(context.failures, context.backoffBaseMs, context.backoffMaxMs, context.retryAfterMs),
+  },
+  guards: {
+    permanent: ({ event }) => isPermanentFault(errorOf(event)),
+    tokenExpired: ({ event }) => errorOf(event) instanceof SyncTokenExpired,
+  },
+  actions: {
+    recovered: assign({ failures: 0, retryAfterMs: 0, lastError: null }),
+    failed: assign(({ context, event }) => {
+      const error = errorOf(event);
+      return {
+        failures: context.failures + 1,
+        retryAfterMs: error instanceof RateLimited ? (error.retryAfterMs ?? 0) : 0,
+        lastError: { ...describeFault(error), at: new Date().toISOString() },
+      };
+    }),
+  },
+}).createMachine({
+  id: "binding",
+  context: ({ input }) => ({
+    sync: input.sync,
+    pollMs: input.pollMs,
+    backoffBaseMs: input.backoffBaseMs ?? 1_000,
+    backoffMaxMs: input.backoffMaxMs ?? 300_000,
+    failures: 0,
+    retry: "authorizing",
+    fullImport: false,
+    dirty: false,
+    streak: 0,
+    retryAfterMs: 0,
+    lastError: null,
+    startPaused: input.startPaused ?? false,
+  }),
+  initial: "starting",
+  on: {
+    PAUSE: ".paused",
+    RESTART: { target: ".authorizing", actions: assign({ failures: 0, retryAfterMs: 0, lastError: null }) },
+    RESYNC: { target: ".authorizing", actions: assign({ fullImport: true }) },
+  },
+  states: {
+    starting: {
+      always: [{ guard: ({ context }) => context.startPaused, target: "paused" }, { target: "authorizing" }],
+    },
+    authorizing: {
+      entry: assign({ retry: "authorizing" }),
+      invoke: {
+        src: "authorize",
+        input: ({ context }) => ({ sync: context.sync }),
+        onDone: [
+          { guard: ({ context, event }) => event.output.hasSyncToken && !context.fullImport, target: "incremental" },
+          { target: "initialImport" },
+        ],
+        onError: [
+          { guard: "permanent", target: "error", actions: "failed" },
+          { target: "backoff", actions: "failed" },
+        ],
+      },
+    },
+    initialImport: {
+      entry: assign({ retry: "initialImport" }),
+      invoke: {
+        src: "importAll",
+        input: ({ context }) => ({ sync: context.sync }),
+        onDone: {
+          target: "incremental",
+          actions: [assign(({ event }) => ({ fullImport: false, dirty: event.output.again })), "recovered"],
+        },
+        onError: [
+          { guard: "permanent", target: "error", actions: "failed" },
+          { target: "backoff", actions: "failed" },
+        ],
+      },
+    },
+    incremental: {
+      entry: assign({ retry: "incremental" }),
+      initial: "syncing",
+      states: {
+        idle: {
+          entry: assign({ streak: 0 }),
+          after: { pollDelay: "syncing" },
+          on: { CRM_CHANGED: "syncing", SYNC_NOW: "syncing", WEBHOOK: "syncing" },
+        },
+        syncing: {
+          entry: assign(({ context }) => ({ dirty: false, streak: context.streak + 1 })),
+          on: {
+            CRM_CHANGED: { actions: assign({ dirty: true }) },
+            SYNC_NOW: { actions: assign({ dirty: true }) },
+            WEBHOOK: { actions: assign({ dirty: true }) },
+          },
+          invoke: {
+            src: "syncChanges",
+            input: ({ context }) => ({ sync: context.sync }),
+            onDone: [
+              {
+                guard: ({ context, event }) => (context.dirty || event.output.again) && context.streak < MAX_STREAK,
+                target: "syncing",
+                reenter: true,
+                actions: "recovered",
+              },
+              { target: "idle", actions: "recovered" },
+            ],
+            onError: [
+              { guard: "tokenExpired", target: "#binding.initialImport", actions: assign({ fullImport: true }) },
+              { guard: "permanent", target: "#binding.error", actions: "failed" },
+              { target: "#binding.backoff", actions: "failed" },
+            ],
+          },
+        },
+      },
+    },
+    backoff: {
+      after: {
+        backoffDelay: [
+          { guard: ({ context }) => context.retry === "initialImport", target: "initialImport" },
+          { guard: ({ context }) => context.retry === "incremental", target: "incremental" },
+          { target: "authorizing" },
+        ],
+      },
+    },
+    error: {},
+    paused: {
+      on: {
+        RESUME: "authorizing",
+        RESYNC: { actions: assign({ fullImport: true }) },
+      },
+    },
+  },
+});

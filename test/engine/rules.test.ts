@@ -1,0 +1,201 @@
+// The sync rules as pure functions: no I/O, no database.
+import { describe, expect, it } from "vitest";
+import type { CalendarEvent } from "../../adapters/types";
+import { backoffDelay } from "../../engine/binding-machine";
+import { editChangesTask, eventShows, parseEvent, renderEvent, SEPARATOR } from "../../engine/event-render";
+import { conflictWinner, decidePull, decidePush, decideRemoteDeletion } from "../../engine/planner";
+import type { RenderContext, SyncTask } from "../../engine/task-model";
+import { syncWindow, taskInWindow } from "../../engine/window";
+
+const task = (over: Partial<SyncTask> = {}): SyncTask => ({
+  id: "0b5e3a8e-6c1f-4d6e-9a51-2f1f0b0f5c11",
+  number: "43/2013",
+  subject: "Oferta handlowa",
+  description: "Bring the price list",
+  location: "Kraków",
+  customer: "ACME",
+  priority: "high",
+  status: "open",
+  allDay: false,
+  startAt: new Date("2013-08-06T08:00:00Z"),
+  endAt: new Date("2013-08-06T09:00:00Z"),
+  startDate: null,
+  endDate: null,
+  timeZone: null,
+  features: { Budget: "10k", Source: "fair" },
+  deleted: false,
+  version: 3,
+  updatedAt: new Date("2013-08-05T10:00:00Z"),
+  operatorId: "op",
+  eventTypeId: "type",
+  ...over,
+});
+
+const ctx = (fields: string[], features: string[] = []): RenderContext => ({
+  display: { fields, features },
+  operatorName: "Anna Nowakowska",
+  timeZone: "Europe/Warsaw",
+});
+
+const asEvent = (data: ReturnType<typeof renderEvent>, over: Partial<CalendarEvent> = {}): CalendarEvent => ({
+  id: "e1",
+  etag: '"1"',
+  updated: "2013-08-05T12:00:00Z",
+  ...data,
+  ...over,
+});
+
+describe("R9: how a task reads in the calendar", () => {
+  it("shows the number in the summary only when the number is displayed", () => {
+    expect(renderEvent(task(), ctx(["number"])).summary).toBe("Oferta handlowa - (43/2013)");
+    expect(renderEvent(task(), ctx([])).summary).toBe("Oferta handlowa");
+  });
+
+  it("writes displayed fields and features as labelled lines below a separator", () => {
+    const event = renderEvent(task(), ctx(["customer", "priority", "operator", "status"], ["Budget"]));
+    expect(event.description).toBe(
+      ["Bring the price list", SEPARATOR, "Customer: ACME", "Priority: high", "Operator: Anna Nowakowska", "Status: open", "Budget: 10k"].join("\n"),
+    );
+  });
+
+  it("has no separator when nothing else is displayed, and a location only when displayed", () => {
+    expect(renderEvent(task(), ctx([])).description).toBe("Bring the price list");
+    expect(renderEvent(task(), ctx([])).location).toBeUndefined();
+    expect(renderEvent(task(), ctx(["location"])).location).toBe("Kraków");
+  });
+
+  it("makes an all-day task a date event whose end is the day after (exclusive)", () => {
+    const event = renderEvent(task({ allDay: true, startDate: "2013-08-06", endDate: "2013-08-06", startAt: null, endAt: null }), ctx([]));
+    expect(event.start).toEqual({ date: "2013-08-06" });
+    expect(event.end).toEqual({ date: "2013-08-07" });
+  });
+
+  it("writes timed tasks with their zone, or the settings' zone", () => {
+    expect(renderEvent(task(), ctx([])).start).toEqual({ dateTime: "2013-08-06T10:00:00+02:00", timeZone: "Europe/Warsaw" });
+    expect(renderEvent(task({ timeZone: "America/New_York" }), ctx([])).start).toEqual({
+      dateTime: "2013-08-06T04:00:00-04:00",
+      timeZone: "America/New_York",
+    });
+  });
+
+  it("carries the task id privately", () => {
+    expect(renderEvent(task(), ctx([])).privateProperties).toEqual({ taskcalTaskId: task().id });
+  });
+});
+
+describe("R10: what a calendar event says about its task", () => {
+  it("drops the number suffix and the generated lines", () => {
+    const rendered = renderEvent(task(), ctx(["number", "customer"], ["Budget"]));
+    const edit = parseEvent({ ...rendered, summary: "Nowa oferta - (43/2013)", description: rendered.description!.replace("Budget: 10k", "Budget: 99k") });
+    expect(edit.subject).toBe("Nowa oferta");
+    expect(edit.description).toBe("Bring the price list");
+  });
+
+  it("feature lines edited in the calendar change nothing in the task", () => {
+    const c = ctx(["number", "location"], ["Budget"]);
+    const rendered = renderEvent(task(), c);
+    const edited = { ...rendered, description: rendered.description!.replace("10k", "1M") };
+    expect(editChangesTask(task(), parseEvent(edited), true)).toBe(false);
+    expect(eventShows(edited, rendered)).toBe(false);
+  });
+
+  it("turns a date event's exclusive end back into an inclusive one", () => {
+    const edit = parseEvent({ summary: "Trip", start: { date: "2026-05-04" }, end: { date: "2026-05-07" } });
+    expect(edit).toMatchObject({ allDay: true, startDate: "2026-05-04", endDate: "2026-05-06" });
+  });
+
+  it("gives untitled events a subject", () => {
+    expect(parseEvent({ summary: "", start: { date: "2026-05-04" }, end: { date: "2026-05-05" } }).subject).toBe("(no title)");
+  });
+
+  it("compares instants by value, not by how they are written", () => {
+    const rendered = renderEvent(task(), ctx([]));
+    const sameInUtc = { ...rendered, start: { dateTime: "2013-08-06T08:00:00Z" }, end: { dateTime: "2013-08-06T09:00:00.000Z" } };
+    expect(eventShows(sameInUtc, rendered)).toBe(true);
+  });
+});
+
+describe("R8: the window", () => {
+  it("starts at the beginning of the day monthsBack months ago in the settings' zone", () => {
+    const w = syncWindow(new Date("2026-11-25T23:30:00Z"), 3, "Europe/Warsaw");
+    expect(w.startDate).toBe("2026-08-26"); // already the 26th in Warsaw
+    expect(w.startInstant.toISOString()).toBe("2026-08-25T22:00:00.000Z");
+  });
+
+  it("keeps tasks whose end is on or after the start", () => {
+    const w = syncWindow(new Date("2026-11-25T12:00:00Z"), 1, "UTC");
+    expect(taskInWindow({ allDay: true, endDate: "2026-10-25", endAt: null }, w)).toBe(true);
+    expect(taskInWindow({ allDay: true, endDate: "2026-10-24", endAt: null }, w)).toBe(false);
+    expect(taskInWindow({ allDay: false, endDate: null, endAt: new Date("2026-10-24T23:59:59Z") }, w)).toBe(false);
+  });
+});
+
+describe("R12: conflicts", () => {
+  const crmAt = new Date("2026-01-01T10:00:00Z");
+  it("follows the policy", () => {
+    expect(conflictWinner("crm-wins", crmAt, "2026-01-02T00:00:00Z")).toBe("crm");
+    expect(conflictWinner("google-wins", crmAt, "2025-01-01T00:00:00Z")).toBe("calendar");
+    expect(conflictWinner("latest-wins", crmAt, "2026-01-01T10:00:01Z")).toBe("calendar");
+    expect(conflictWinner("latest-wins", crmAt, "2026-01-01T09:59:59Z")).toBe("crm");
+  });
+
+  it("a linked event changed on both sides is a conflict the policy settles", () => {
+    const t = task({ version: 5 });
+    const event = asEvent(renderEvent(t, ctx([])), { etag: '"2"', summary: "changed", updated: "2030-01-01T00:00:00Z" });
+    const input = { event, link: { remoteId: "e1", etag: '"1"', syncedVersion: 4 }, task: t, taskBound: true, eventInWindow: true, render: ctx([]) };
+    expect(decidePull({ ...input, policy: "crm-wins" })).toEqual({ kind: "override", conflict: true });
+    expect(decidePull({ ...input, policy: "latest-wins" })).toEqual({ kind: "apply", conflict: true });
+  });
+
+  it("an event deleted while its task changed comes back unless the calendar wins", () => {
+    const link = { remoteId: "e1", etag: '"1"', syncedVersion: 2 };
+    expect(decideRemoteDeletion(task({ version: 3 }), link, "latest-wins", true)).toBe("recreate");
+    expect(decideRemoteDeletion(task({ version: 3 }), link, "google-wins", true)).toBe("tombstone");
+    expect(decideRemoteDeletion(task({ version: 2 }), link, "crm-wins", true)).toBe("tombstone");
+  });
+});
+
+describe("R13: no echoes, no duplicates", () => {
+  const t = task();
+  const c = ctx(["number"]);
+  it("our own write coming back is skipped", () => {
+    const event = asEvent(renderEvent(t, c));
+    expect(decidePull({ event, link: { remoteId: "e1", etag: '"1"', syncedVersion: 3 }, task: t, taskBound: true, eventInWindow: true, policy: "latest-wins", render: c }).kind).toBe("skip");
+  });
+
+  it("an event naming one of our tasks is adopted, never imported again", () => {
+    const event = asEvent(renderEvent(t, c));
+    expect(decidePull({ event, link: null, task: t, taskBound: true, eventInWindow: true, policy: "latest-wins", render: c })).toEqual({ kind: "adopt", winner: "crm", conflict: false });
+  });
+
+  it("a calendar-made event is imported when inside the window", () => {
+    const event = asEvent({ summary: "Lunch", start: { date: "2026-01-01" }, end: { date: "2026-01-02" } });
+    const base = { event, link: null, task: null, taskBound: false, policy: "latest-wins" as const, render: c };
+    expect(decidePull({ ...base, eventInWindow: true }).kind).toBe("import");
+    expect(decidePull({ ...base, eventInWindow: false }).kind).toBe("skip");
+  });
+
+  it("a removed summary number is restored without touching the task", () => {
+    const event = asEvent({ ...renderEvent(t, c), summary: "Oferta handlowa" }, { etag: '"9"' });
+    expect(decidePull({ event, link: { remoteId: "e1", etag: '"1"', syncedVersion: 3 }, task: t, taskBound: true, eventInWindow: true, policy: "latest-wins", render: c })).toEqual({ kind: "restore" });
+  });
+
+  it("pushes create, update, delete and move decisions", () => {
+    const link = { remoteId: "e1", etag: '"1"', syncedVersion: 3 };
+    expect(decidePush(t, null, true, true)).toBe("create");
+    expect(decidePush(t, null, true, false)).toBe("none");
+    expect(decidePush(task({ version: 4 }), link, true, true)).toBe("update");
+    expect(decidePush(t, link, true, true)).toBe("none");
+    expect(decidePush(task({ deleted: true, version: 4 }), link, true, true)).toBe("delete");
+    expect(decidePush(t, link, false, true)).toBe("delete");
+  });
+});
+
+describe("R16: backoff", () => {
+  it("grows exponentially with jitter, capped, and honours Retry-After", () => {
+    expect(backoffDelay(1, 1000, 60_000, 0, () => 0)).toBe(500);
+    expect(backoffDelay(3, 1000, 60_000, 0, () => 1)).toBe(4000);
+    expect(backoffDelay(30, 1000, 60_000, 0, () => 1)).toBe(60_000);
+    expect(backoffDelay(1, 1000, 60_000, 7000, () => 1)).toBe(7000);
+  });
+});
