@@ -1,5 +1,5 @@
 // AES-256-GCM for secrets at rest (R2). Stored form: v1.<iv>.<tag>.<ciphertext>, base64url.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 export class SecretBox {
   private readonly key: Buffer;
@@ -14,6 +14,17 @@ export class SecretBox {
     const cipher = createCipheriv("aes-256-gcm", this.key, iv);
     const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
     return ["v1", iv, cipher.getAuthTag(), body].map((p) => (typeof p === "string" ? p : p.toString("base64url"))).join(".");
+  }
+
+  /** A keyed digest, for tokens we hand out and must recognise later (webhook channels). */
+  sign(text: string): string {
+    return createHmac("sha256", this.key).update(`sign:${text}`).digest("base64url");
+  }
+
+  verify(text: string, signature: string): boolean {
+    const expected = Buffer.from(this.sign(text));
+    const given = Buffer.from(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
   open(sealed: string): string {

@@ -1,5 +1,6 @@
 // The I/O of one binding: authorize, then pull calendar changes and push CRM
 // changes. Decisions come from planner.ts; this file only carries them out.
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { AccountCredentials, AdapterFactory, CalendarAdapter, CalendarEvent, EventData } from "../adapters/types";
 import { PreconditionFailed, NotFound } from "../adapters/types";
@@ -26,8 +27,13 @@ export interface SyncDeps {
   adapters: AdapterFactory;
   secrets: SecretBox;
   logger: Logger;
+  /** Where providers with push channels send change notices; absent: polling only. */
+  webhookUrl?: string;
   now?: () => Date;
 }
+
+/** Channels are renewed this long before they expire. */
+const WATCH_RENEW_MS = 10 * 60_000;
 
 export interface SyncOutcome {
   /** Something changed under us mid-pass (a stale etag, a vanished event): run again right away. */
@@ -126,7 +132,31 @@ export class BindingSync {
     const syncToken = await pass.pull(full ? undefined : state.syncToken ?? undefined);
     await pass.push();
     await store.saveState({ syncToken, lastSyncAt: this.now() });
+    await this.ensureWatch(adapter, state);
     return { again: pass.again };
+  }
+
+  /** Keeps a push channel open where the provider has one (R17: polling becomes a rare backstop). */
+  private async ensureWatch(adapter: CalendarAdapter, state: Awaited<ReturnType<SyncStore["state"]>>): Promise<void> {
+    const { webhookUrl, store, secrets, logger } = this.deps;
+    if (!webhookUrl || !adapter.watch || !state.calendarId) return;
+    const fresh = state.watchChannelId && state.watchExpiresAt && state.watchExpiresAt.getTime() - this.now().getTime() > WATCH_RENEW_MS;
+    if (fresh) return;
+    try {
+      const channelId = randomUUID();
+      const channel = await adapter.watch(state.calendarId, { channelId, address: webhookUrl, token: secrets.sign(channelId) });
+      if (state.watchChannelId && state.watchResourceId && adapter.stopWatch) {
+        await adapter.stopWatch({ channelId: state.watchChannelId, resourceId: state.watchResourceId }).catch(() => {});
+      }
+      await store.saveState({
+        watchChannelId: channel.channelId,
+        watchResourceId: channel.resourceId,
+        watchExpiresAt: channel.expiresAt ? new Date(channel.expiresAt) : new Date(this.now().getTime() + 86_400_000),
+      });
+    } catch (error) {
+      // Push is an optimisation: without it the poll interval still finds every change.
+      logger.warn({ err: error }, "could not open a push channel; polling only");
+    }
   }
 }
 

@@ -41,8 +41,8 @@ export interface EngineControl {
   get(bindingId: string): Promise<ActorView | null>;
   command(bindingId: string, command: ActorCommand): Promise<ActorState | null>;
   journal(bindingId: string, limit: number): Promise<JournalView[] | null>;
-  /** A provider's push notice for a watched calendar. */
-  nudge(bindingId: string): void;
+  /** A provider's push notice: true when the channel is ours and its token checks out. */
+  pushNotice(channelId: string, token: string, changed: boolean): Promise<boolean>;
 }
 
 export interface SupervisorOptions {
@@ -55,6 +55,8 @@ export interface SupervisorOptions {
   backoffMaxMs?: number;
   /** Debounce for configuration notices. */
   reconcileDelayMs?: number;
+  /** Public address of the webhook route, for push channels. */
+  webhookUrl?: string;
   /** Told the settings on every reconcile (the Google pacer follows googleRequestsPerMinute). */
   onSettings?: (current: typeof settings.$inferSelect) => void;
 }
@@ -168,6 +170,7 @@ export class Supervisor implements EngineControl {
       adapters: this.options.adapters,
       secrets: this.options.secrets,
       logger: logger.child({ bindingId }),
+      webhookUrl: this.options.webhookUrl,
     });
     const actor = createActor(bindingMachine, {
       input: {
@@ -238,8 +241,15 @@ export class Supervisor implements EngineControl {
     }
   }
 
-  nudge(bindingId: string): void {
-    this.running.get(bindingId)?.actor.send({ type: "WEBHOOK" });
+  async pushNotice(channelId: string, token: string, changed: boolean): Promise<boolean> {
+    if (!this.options.secrets.verify(channelId, token)) return false;
+    const [row] = await this.db
+      .select({ bindingId: bindingState.bindingId })
+      .from(bindingState)
+      .where(eq(bindingState.watchChannelId, channelId));
+    if (!row) return false;
+    if (changed) this.running.get(row.bindingId)?.actor.send({ type: "WEBHOOK" });
+    return true;
   }
 
   async command(bindingId: string, command: ActorCommand): Promise<ActorState | null> {

@@ -1,0 +1,221 @@
+// Which resources of a collection changed since a token. Two ways:
+//  - RFC 6578 sync-collection, the server keeping the state behind its token;
+//  - for servers without it, a CTag check then an ETag scan, the state
+//    (each resource's ETag digest) travelling inside our own token. That token
+//    grows with the calendar (tens of bytes per event, compressed), but it is
+//    the only way to report deletions without keeping state in the adapter.
+import { createHash } from "node:crypto";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { SyncTokenExpired } from "../types.js";
+import { DAV_NAMESPACES, text, type DavClient } from "./dav-client.js";
+
+export interface ChangedResource {
+  resourceId: string;
+  etag: string;
+  ics: string;
+}
+
+export interface ResourceChanges {
+  changed: ChangedResource[];
+  deletedIds: string[];
+  nextPageToken?: string;
+  syncToken?: string;
+}
+
+export type SyncStrategy = "sync-collection" | "etag-scan";
+
+const SYNC_PREFIX = "sync:";
+const SYNC_PAGE_PREFIX = "syncpage:";
+const SCAN_PREFIX = "etags:";
+const MULTIGET_BATCH = 100;
+
+/** The resource id of an item href (`<id>.ics`); undefined for the collection itself. */
+export function resourceIdOf(collection: URL, href: string): string | undefined {
+  const path = new URL(href, collection).pathname;
+  if (!path.startsWith(collection.pathname) || path.length <= collection.pathname.length) return undefined;
+  const name = decodeURIComponent(path.slice(collection.pathname.length).replace(/\/$/, ""));
+  return name.endsWith(".ics") ? name.slice(0, -4) : name;
+}
+
+export function resourceUrl(collection: URL, resourceId: string): URL {
+  return new URL(`${encodeURIComponent(resourceId)}.ics`, collection);
+}
+
+export function strategyOfToken(token: string): SyncStrategy {
+  if (token.startsWith(SYNC_PREFIX) || token.startsWith(SYNC_PAGE_PREFIX)) return "sync-collection";
+  if (token.startsWith(SCAN_PREFIX)) return "etag-scan";
+  throw new SyncTokenExpired("unrecognised CalDAV sync token");
+}
+
+const calendarDataProps = { "d:getetag": {}, "c:calendar-data": {} };
+
+/** Data and ETags of the resources at `hrefs` (paths), by calendar-multiget. */
+async function multiget(client: DavClient, collection: URL, allHrefs: string[]): Promise<ChangedResource[]> {
+  const found: ChangedResource[] = [];
+  for (let i = 0; i < allHrefs.length; i += MULTIGET_BATCH) {
+    const hrefs = allHrefs.slice(i, i + MULTIGET_BATCH);
+    const responses = await client.xml(
+      "REPORT",
+      collection,
+      { "c:calendar-multiget": { _attributes: DAV_NAMESPACES, "d:prop": calendarDataProps, "d:href": hrefs } },
+      { depth: "1" },
+    );
+    for (const response of responses) {
+      const resourceId = response.href && resourceIdOf(collection, response.href);
+      const etag = text(response.props?.getetag);
+      const ics = text(response.props?.calendarData);
+      if (resourceId && etag && ics && response.ok) found.push({ resourceId, etag, ics });
+    }
+  }
+  return found;
+}
+
+/**
+ * Where a paged sync-collection listing stands: the token it lists changes
+ * since, the token to hand out when it is done (the one the server gave with
+ * the first page: anything changed later is listed again next time, never
+ * lost), and the last href served (the listing is read in href order).
+ */
+interface SyncPage {
+  since: string;
+  next?: string;
+  after?: string;
+}
+
+function encodePage(page: SyncPage): string {
+  return SYNC_PAGE_PREFIX + Buffer.from(JSON.stringify(page)).toString("base64url");
+}
+
+function decodePage(token: string): SyncPage {
+  try {
+    const page = JSON.parse(Buffer.from(token.slice(SYNC_PAGE_PREFIX.length), "base64url").toString());
+    if (typeof page?.since === "string") return page as SyncPage;
+  } catch {
+    // fall through: not a page token of ours
+  }
+  throw new SyncTokenExpired("unreadable CalDAV page token");
+}
+
+/**
+ * One page of changes by sync-collection (RFC 6578): the REPORT lists hrefs
+ * and ETags only, and the page's share of them is fetched by multiget, so a
+ * page costs the same however large the calendar is.
+ */
+export async function syncCollectionChanges(
+  client: DavClient,
+  collection: URL,
+  pageSize: number,
+  token?: string,
+): Promise<ResourceChanges> {
+  const state: SyncPage = !token
+    ? { since: "" }
+    : token.startsWith(SYNC_PAGE_PREFIX)
+      ? decodePage(token)
+      : { since: token.slice(SYNC_PREFIX.length) };
+  const responses = await client.xml(
+    "REPORT",
+    collection,
+    {
+      "d:sync-collection": {
+        _attributes: DAV_NAMESPACES,
+        "d:sync-token": state.since || {},
+        "d:sync-level": "1",
+        "d:prop": { "d:getetag": {} },
+      },
+    },
+    { depth: "0" },
+  );
+  const serverToken = text(responses[0]?.raw?.multistatus?.syncToken);
+  if (!serverToken) throw new SyncTokenExpired("the server gave no sync token");
+  const next = state.next ?? serverToken;
+
+  let truncated = false;
+  const listed: { href: string; resourceId: string; gone: boolean }[] = [];
+  for (const response of responses) {
+    if (!response.href) continue;
+    const resourceId = resourceIdOf(collection, response.href);
+    // RFC 6578 §3.6: a 507 on the collection itself means the server cut the list short.
+    if (!resourceId) truncated ||= response.status === 507;
+    else listed.push({ href: client.resolve(response.href).pathname, resourceId, gone: response.status === 404 });
+  }
+  listed.sort((a, b) => (a.href < b.href ? -1 : a.href > b.href ? 1 : 0));
+  const remaining = listed.filter((entry) => state.after === undefined || entry.href > state.after);
+  // A cut-short list is served whole, then listed on from the token that came with it.
+  const served = truncated ? remaining : remaining.slice(0, pageSize);
+
+  const changes: ResourceChanges = {
+    changed: await multiget(client, collection, served.filter((e) => !e.gone).map((e) => e.href)),
+    deletedIds: served.filter((e) => e.gone).map((e) => e.resourceId),
+  };
+  if (truncated) changes.nextPageToken = encodePage({ since: serverToken });
+  else if (served.length < remaining.length) {
+    changes.nextPageToken = encodePage({ since: state.since, next, after: served[served.length - 1].href });
+  } else changes.syncToken = SYNC_PREFIX + next;
+  return changes;
+}
+
+interface ScanState {
+  /** The collection's CTag when the token was made (null: the server has none). */
+  c: string | null;
+  /** Resource id → digest of its ETag. */
+  e: Record<string, string>;
+}
+
+function digest(etag: string): string {
+  return createHash("sha256").update(etag).digest("base64url").slice(0, 12);
+}
+
+function encodeScan(state: ScanState): string {
+  return SCAN_PREFIX + deflateRawSync(JSON.stringify(state)).toString("base64url");
+}
+
+function decodeScan(token: string): ScanState {
+  try {
+    const state = JSON.parse(inflateRawSync(Buffer.from(token.slice(SCAN_PREFIX.length), "base64url")).toString());
+    if (typeof state?.e === "object" && state.e !== null) return state as ScanState;
+  } catch {
+    // fall through: not a token of ours
+  }
+  throw new SyncTokenExpired("unreadable CalDAV sync token");
+}
+
+/** The collection's state now, and where each resource lives. */
+async function scan(client: DavClient, collection: URL): Promise<{ state: ScanState; hrefs: Map<string, string> }> {
+  const responses = await client.xml(
+    "PROPFIND",
+    collection,
+    { "d:propfind": { _attributes: DAV_NAMESPACES, "d:prop": { "d:getetag": {}, "cs:getctag": {}, "d:resourcetype": {} } } },
+    { depth: "1" },
+  );
+  const state: ScanState = { c: null, e: {} };
+  const hrefs = new Map<string, string>();
+  for (const response of responses) {
+    if (!response.href || !response.ok) continue;
+    const resourceId = resourceIdOf(collection, response.href);
+    const etag = text(response.props?.getetag);
+    if (!resourceId) state.c = text(response.props?.getctag) ?? null;
+    else if (etag && response.props?.resourcetype?.collection === undefined) {
+      state.e[resourceId] = digest(etag);
+      hrefs.set(resourceId, client.resolve(response.href).pathname);
+    }
+  }
+  return { state, hrefs };
+}
+
+export async function etagScanChanges(client: DavClient, collection: URL, token?: string): Promise<ResourceChanges> {
+  const before = token ? decodeScan(token) : undefined;
+  if (before?.c) {
+    const [response] = await client.xml(
+      "PROPFIND",
+      collection,
+      { "d:propfind": { _attributes: DAV_NAMESPACES, "d:prop": { "cs:getctag": {} } } },
+      { depth: "0" },
+    );
+    if (text(response?.props?.getctag) === before.c) return { changed: [], deletedIds: [], syncToken: token };
+  }
+  const { state, hrefs } = await scan(client, collection);
+  const changedIds = Object.keys(state.e).filter((id) => before?.e[id] !== state.e[id]);
+  const deletedIds = Object.keys(before?.e ?? {}).filter((id) => !(id in state.e));
+  const changed = await multiget(client, collection, changedIds.map((id) => hrefs.get(id)!));
+  return { changed, deletedIds, syncToken: encodeScan(state) };
+}

@@ -1,0 +1,64 @@
+// Where an account's calendars live (RFC 4791 §6, RFC 5397), and finding or
+// making one by display name.
+import { randomUUID } from "node:crypto";
+import { Permanent, type CalendarRef } from "../types.js";
+import { DAV_NAMESPACES, hrefsOf, text, type DavClient } from "./dav-client.js";
+
+async function propOf(client: DavClient, url: URL, prop: object, key: string): Promise<unknown> {
+  const [response] = await client.xml("PROPFIND", url, { "d:propfind": { _attributes: DAV_NAMESPACES, "d:prop": prop } }, { depth: "0" });
+  return response?.props?.[key];
+}
+
+/** The principal URL of the authenticated user: the account's stable identity. */
+export async function discoverPrincipal(client: DavClient): Promise<URL> {
+  const [href] = hrefsOf(await propOf(client, client.root, { "d:current-user-principal": {} }, "currentUserPrincipal"));
+  if (!href) throw new Permanent(`no current-user-principal at ${client.root.pathname}: is this the CalDAV address?`);
+  return client.resolve(href);
+}
+
+export async function discoverCalendarHome(client: DavClient, principal: URL): Promise<URL> {
+  const [href] = hrefsOf(await propOf(client, principal, { "c:calendar-home-set": {} }, "calendarHomeSet"));
+  if (!href) throw new Permanent(`the principal ${principal.pathname} has no calendar-home-set`);
+  return client.resolve(href);
+}
+
+export async function findOrCreateCalendar(client: DavClient, home: URL, name: string): Promise<CalendarRef> {
+  const responses = await client.xml(
+    "PROPFIND",
+    home,
+    { "d:propfind": { _attributes: DAV_NAMESPACES, "d:prop": { "d:resourcetype": {}, "d:displayname": {} } } },
+    { depth: "1" },
+  );
+  const matches = responses
+    .filter((response) => response.href && response.props?.resourcetype?.calendar !== undefined)
+    .filter((response) => text(response.props?.displayname) === name)
+    .map((response) => client.resolve(response.href!).pathname)
+    .sort();
+  if (matches.length) return { id: matches[0], name, created: false };
+
+  const url = new URL(`${randomUUID()}/`, home.href.endsWith("/") ? home : `${home.href}/`);
+  await client.xml("MKCALENDAR", url, {
+    "c:mkcalendar": {
+      _attributes: DAV_NAMESPACES,
+      "d:set": {
+        "d:prop": {
+          "d:displayname": name,
+          "c:supported-calendar-component-set": { "c:comp": { _attributes: { name: "VEVENT" } } },
+        },
+      },
+    },
+  });
+  return { id: url.pathname, name, created: true };
+}
+
+/** Whether the collection offers RFC 6578 sync-collection. */
+export async function supportsSyncCollection(client: DavClient, collection: URL): Promise<boolean> {
+  const [response] = await client.xml(
+    "PROPFIND",
+    collection,
+    { "d:propfind": { _attributes: DAV_NAMESPACES, "d:prop": { "d:supported-report-set": {}, "d:sync-token": {} } } },
+    { depth: "0" },
+  );
+  if (text(response?.props?.syncToken)) return true;
+  return JSON.stringify(response?.props?.supportedReportSet ?? {}).includes("syncCollection");
+}

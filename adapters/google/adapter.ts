@@ -1,0 +1,173 @@
+import type { calendar_v3 } from "@googleapis/calendar";
+import { eventIdForTaskId } from "../event-ids.js";
+import {
+  AlreadyExists,
+  NotFound,
+  type CalendarAdapter,
+  type CalendarEvent,
+  type CalendarRef,
+  type ChangePage,
+  type ChangeQuery,
+  type CreateResult,
+  type EventData,
+  type WatchChannel,
+  type WatchRequest,
+} from "../types.js";
+import type { GoogleAccount } from "./account.js";
+import { fromGoogleEvent, toGoogleEvent } from "./event-mapping.js";
+
+/** Largest page Google serves for events.list and calendarList.list. */
+const EVENTS_PAGE = 250;
+const CALENDAR_LIST_PAGE = 250;
+
+/** One adapter on one Google account; the account (client, tokens, pacer) is shared with its siblings. */
+export class GoogleAdapter implements CalendarAdapter {
+  readonly provider = "google";
+
+  constructor(private readonly account: GoogleAccount) {}
+
+  private get api(): calendar_v3.Calendar {
+    return this.account.api;
+  }
+
+  async accountId(): Promise<string> {
+    // The primary calendar's id is the account's e-mail.
+    const calendar = await this.account.call("calendars.get", "read", () => this.api.calendars.get({ calendarId: "primary" }));
+    return calendar.id!;
+  }
+
+  async findOrCreateCalendar(name: string): Promise<CalendarRef> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.account.call("calendarList.list", "read", () =>
+        this.api.calendarList.list({ maxResults: CALENDAR_LIST_PAGE, pageToken }),
+      );
+      const found = page.items?.find((entry) => entry.summary === name);
+      if (found) return { id: found.id!, name, created: false };
+      pageToken = page.nextPageToken ?? undefined;
+    } while (pageToken);
+    const created = await this.account.call("calendars.insert", "write", () =>
+      this.api.calendars.insert({ requestBody: { summary: name } }),
+    );
+    return { id: created.id!, name, created: true };
+  }
+
+  eventIdForTask(taskId: string): string {
+    return eventIdForTaskId(taskId);
+  }
+
+  async listChanges(calendarId: string, query: ChangeQuery): Promise<ChangePage> {
+    // singleEvents and showDeleted must be the same in full and incremental
+    // listings; beside a sync token Google forbids timeMin (and orderBy, q, ...).
+    const page = await this.account.call("events.list", "read", () =>
+      this.api.events.list({
+        calendarId,
+        singleEvents: true,
+        showDeleted: true,
+        maxResults: EVENTS_PAGE,
+        pageToken: query.pageToken,
+        ...(query.syncToken !== undefined ? { syncToken: query.syncToken } : { timeMin: query.windowStart }),
+      }),
+    );
+    const events: CalendarEvent[] = [];
+    const deletedIds: string[] = [];
+    for (const item of page.items ?? []) {
+      if (item.status === "cancelled") deletedIds.push(item.id!);
+      else events.push(fromGoogleEvent(item));
+    }
+    return {
+      events,
+      deletedIds,
+      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+      ...(page.nextSyncToken ? { syncToken: page.nextSyncToken } : {}),
+    };
+  }
+
+  async getEvent(calendarId: string, eventId: string): Promise<CalendarEvent | null> {
+    const event = await this.fetch(calendarId, eventId);
+    return event && event.status !== "cancelled" ? fromGoogleEvent(event) : null;
+  }
+
+  async createEvent(calendarId: string, eventId: string, data: EventData): Promise<CreateResult> {
+    try {
+      const event = await this.account.call("events.insert", "write", () =>
+        this.api.events.insert({ calendarId, requestBody: { ...toGoogleEvent(data), id: eventId } }),
+      );
+      return { event: fromGoogleEvent(event), created: true };
+    } catch (error) {
+      if (!(error instanceof AlreadyExists)) throw error;
+    }
+    // The id is ours, so the event is ours: an earlier attempt got through, or it was deleted since.
+    const existing = await this.fetch(calendarId, eventId);
+    if (!existing) {
+      // Google reserves ids per account: the id lives in another calendar of it.
+      throw new AlreadyExists(`events.insert: event id ${eventId} is taken outside calendar ${calendarId}`, 409);
+    }
+    if (existing.status !== "cancelled") return { event: fromGoogleEvent(existing), created: false };
+    const revived = await this.update(calendarId, eventId, data, existing.etag!);
+    return { event: revived, created: true };
+  }
+
+  updateEvent(calendarId: string, eventId: string, data: EventData, etag: string): Promise<CalendarEvent> {
+    return this.update(calendarId, eventId, data, etag);
+  }
+
+  async deleteEvent(calendarId: string, eventId: string, etag?: string): Promise<void> {
+    try {
+      await this.account.call("events.delete", "write", () =>
+        this.api.events.delete({ calendarId, eventId }, etag ? { headers: { "If-Match": etag } } : {}),
+      );
+    } catch (error) {
+      // 404 and 410 (already deleted): the event is gone, which is what was asked.
+      if (!(error instanceof NotFound)) throw error;
+    }
+  }
+
+  async watch(calendarId: string, request: WatchRequest): Promise<WatchChannel> {
+    const channel = await this.account.call("events.watch", "write", () =>
+      this.api.events.watch({
+        calendarId,
+        requestBody: {
+          id: request.channelId,
+          type: "web_hook",
+          address: request.address,
+          token: request.token,
+          ...(request.ttlSeconds !== undefined ? { params: { ttl: String(request.ttlSeconds) } } : {}),
+        },
+      }),
+    );
+    return {
+      channelId: channel.id!,
+      resourceId: channel.resourceId!,
+      ...(channel.expiration ? { expiresAt: new Date(Number(channel.expiration)).toISOString() } : {}),
+    };
+  }
+
+  async stopWatch(channel: WatchChannel): Promise<void> {
+    try {
+      await this.account.call("channels.stop", "write", () =>
+        this.api.channels.stop({ requestBody: { id: channel.channelId, resourceId: channel.resourceId } }),
+      );
+    } catch (error) {
+      // A channel Google no longer knows sends nothing either.
+      if (!(error instanceof NotFound)) throw error;
+    }
+  }
+
+  private async update(calendarId: string, eventId: string, data: EventData, etag: string): Promise<CalendarEvent> {
+    const event = await this.account.call("events.update", "write", () =>
+      this.api.events.update({ calendarId, eventId, requestBody: toGoogleEvent(data) }, { headers: { "If-Match": etag } }),
+    );
+    return fromGoogleEvent(event);
+  }
+
+  /** The raw event, cancelled ones included; null when Google has none under that id. */
+  private async fetch(calendarId: string, eventId: string): Promise<calendar_v3.Schema$Event | null> {
+    try {
+      return await this.account.call("events.get", "read", () => this.api.events.get({ calendarId, eventId }));
+    } catch (error) {
+      if (error instanceof NotFound) return null;
+      throw error;
+    }
+  }
+}

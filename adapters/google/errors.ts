@@ -1,0 +1,90 @@
+import {
+  AdapterError,
+  AlreadyExists,
+  AuthRevoked,
+  NotFound,
+  Permanent,
+  PreconditionFailed,
+  RateLimited,
+  SyncTokenExpired,
+  Transient,
+} from "../types.js";
+
+/** The parts of a gaxios error we read; nothing else of it (config, headers sent) may leak, it holds secrets. */
+interface HttpFailure {
+  response?: { status: number; data?: unknown; headers?: unknown };
+  code?: unknown;
+  cause?: unknown;
+  name?: string;
+}
+
+const RATE_LIMIT_REASONS = new Set(["rateLimitExceeded", "userRateLimitExceeded"]);
+/** OAuth token endpoint errors that only an administrator can fix. */
+const AUTH_ERRORS = new Set(["invalid_grant", "invalid_client", "unauthorized_client"]);
+
+export function httpStatus(error: unknown): number | undefined {
+  return (error as HttpFailure | undefined)?.response?.status;
+}
+
+/**
+ * Turns a failure of the client library into one of the normalized adapter
+ * errors. Messages are built from the status, Google's reason and Google's
+ * message only, never from the request (which carries tokens and secrets).
+ */
+export function toAdapterError(error: unknown, operation: string): AdapterError {
+  if (error instanceof AdapterError) return error;
+  const failure = (error ?? {}) as HttpFailure;
+  const response = failure.response;
+  if (!response) {
+    // No HTTP answer: connection refused or reset, timeout, DNS. Worth another try.
+    const code = networkCode(failure);
+    if (code || failure.name === "GaxiosError") return new Transient(`${operation}: no answer from Google${code ? ` (${code})` : ""}`);
+    return new Permanent(`${operation}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { status } = response;
+  const data = (response.data ?? {}) as { error?: unknown };
+  if (typeof data.error === "string") {
+    // The token endpoint answers {error: "invalid_grant", error_description}.
+    if (AUTH_ERRORS.has(data.error)) {
+      return new AuthRevoked(`${operation}: Google refused the OAuth credentials (${data.error}); authorize the account again`, status);
+    }
+    return status >= 500 || status === 429
+      ? new Transient(`${operation}: the token endpoint answered ${status}`, status)
+      : new Permanent(`${operation}: the token endpoint answered ${status} ${data.error}`, status);
+  }
+  const detail = (data.error ?? {}) as { message?: string; errors?: { reason?: string }[] };
+  const reason = detail.errors?.[0]?.reason ?? "";
+  const message = `${operation}: Google answered ${status}${reason ? ` ${reason}` : ""}${detail.message ? `: ${detail.message.slice(0, 200)}` : ""}`;
+  if (status === 429 || (status === 403 && RATE_LIMIT_REASONS.has(reason))) {
+    return new RateLimited(message, status, retryAfterMs(response.headers));
+  }
+  if (status === 401) return new AuthRevoked(message, status);
+  if (status === 404) return new NotFound(message, status);
+  if (status === 409) return new AlreadyExists(message, status);
+  if (status === 410) return reason === "deleted" ? new NotFound(message, status) : new SyncTokenExpired(message, status);
+  if (status === 412) return new PreconditionFailed(message, status);
+  if (status === 408 || status >= 500) return new Transient(message, status);
+  return new Permanent(message, status);
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
+function retryAfterMs(headers: unknown): number | undefined {
+  // gaxios gives a fetch Headers (possibly of another realm, so no instanceof); be lenient.
+  const value =
+    typeof (headers as Headers | undefined)?.get === "function"
+      ? (headers as Headers).get("retry-after")
+      : (headers as Record<string, string | undefined> | undefined)?.["retry-after"];
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** A system error code (ECONNRESET, TimeoutError, ...) anywhere in the cause chain. */
+function networkCode(failure: HttpFailure): string | undefined {
+  for (let link: HttpFailure | undefined = failure, depth = 0; link && depth < 5; link = link.cause as HttpFailure, depth++) {
+    if (typeof link.code === "string") return link.code;
+    if (link.name === "TimeoutError" || link.name === "AbortError") return link.name;
+  }
+  return undefined;
+}

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGoogleAdapterFactory } from "../../adapters/google/index.js";
+import { startFakeGoogle, type FakeGoogle } from "../fake-google/server.js";
+import { googleAccount } from "./google-harness.js";
+
+let google: FakeGoogle;
+
+beforeAll(async () => {
+  google = await startFakeGoogle();
+});
+afterAll(async () => {
+  await google.close();
+});
+
+function factory(requestsPerMinute: number) {
+  return createGoogleAdapterFactory({
+    apiRootUrl: google.rootUrl,
+    tokenUrl: google.tokenUrl,
+    requestsPerMinute,
+    retry: { maxAttempts: 1 },
+  });
+}
+
+describe("R17: calls to one Google account are paced under its quota", () => {
+  // Time scaled down thirtyfold: 500 calls per 2 s, i.e. 15,000 a minute, well
+  // within what this machine can send, so an unpaced burst would exceed it. (A
+  // shorter window would turn a stalled event loop's bunched arrivals into 403s.)
+  const QUOTA = { limit: 500, windowMs: 2_000 };
+  const quotaPerMinute = (QUOTA.limit * 60_000) / QUOTA.windowMs;
+
+  it("a burst of 1,000 calls from two bindings of one account gets no 403 at 90% of the quota", async () => {
+    google.setQuota(QUOTA.limit, QUOTA.windowMs);
+    const paced = factory(quotaPerMinute * 0.9);
+    const first = googleAccount(google, {}, paced);
+    // A second binding on the same account (same token): it shares the first one's pacer.
+    const second = paced(first.credentials);
+    const calendarId = (await first.adapter.findOrCreateCalendar("Burst")).id;
+    const errorsBefore = google.rateLimitErrors;
+    const started = Date.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: 1_000 }, (_, i) => (i % 2 ? first.adapter : second).getEvent(calendarId, `missing${i}`)),
+    );
+    const elapsed = Date.now() - started;
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    expect(google.rateLimitErrors - errorsBefore).toBe(0);
+    // The pace really was held: 1,000 calls at 225/s take over four seconds.
+    expect(elapsed).toBeGreaterThan((1_000 / (quotaPerMinute * 0.9)) * 60_000 * 0.95);
+  });
+
+  it("without pacing, a burst collects 403s (the quota the test relies on is real)", async () => {
+    // A long window, so that however slow the machine, the burst lands inside it.
+    google.setQuota(300, 10_000);
+    const { adapter } = googleAccount(google, {}, factory(100_000_000));
+    const calendarId = (await adapter.findOrCreateCalendar("Burst")).id;
+    const errorsBefore = google.rateLimitErrors;
+    const results = await Promise.allSettled(Array.from({ length: 400 }, (_, i) => adapter.getEvent(calendarId, `missing${i}`)));
+    expect(google.rateLimitErrors - errorsBefore).toBeGreaterThan(0);
+    expect(results.some((r) => r.status === "rejected" && (r.reason as Error).name === "RateLimited")).toBe(true);
+  });
+
+  it("waiting writes are sent before waiting reads", async () => {
+    google.setQuota(1_000_000);
+    const { adapter, email } = googleAccount(google, {}, factory(600)); // one call per 100 ms
+    const calendarId = (await adapter.findOrCreateCalendar("Priorities")).id;
+    await new Promise((resolve) => setTimeout(resolve, 150)); // a slot is free again
+    const since = google.callLog.length;
+    await Promise.all([
+      ...Array.from({ length: 4 }, (_, i) => adapter.getEvent(calendarId, `read${i}x`)),
+      ...Array.from({ length: 3 }, (_, i) => adapter.deleteEvent(calendarId, `write${i}x`)),
+    ]);
+    const order = google.callLog.slice(since).filter((c) => c.account === email).map((c) => c.method);
+    // The first read had its slot already; the writes overtake the other three.
+    expect(order).toEqual(["GET", "DELETE", "DELETE", "DELETE", "GET", "GET", "GET"]);
+  });
+
+  it("a new pace set at run time applies to calls already waiting", async () => {
+    google.setQuota(1_000_000);
+    const slow = factory(60); // one call per second
+    const { adapter } = googleAccount(google, {}, slow);
+    const calendarId = (await adapter.findOrCreateCalendar("Pace")).id;
+    const started = Date.now();
+    const calls = Promise.all(Array.from({ length: 10 }, (_, i) => adapter.getEvent(calendarId, `pace${i}x`)));
+    slow.setRequestsPerMinute(60_000);
+    await calls;
+    // At the old pace the ten calls would have taken ten seconds.
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
