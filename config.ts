@@ -13,6 +13,7 @@ const ConfigSchema = z.object({
   SECRET_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   GOOGLE_API_ROOT_URL: z.url().default("https://www.googleapis.com/"),
   GOOGLE_OAUTH_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
+  PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -26,6 +27,8 @@ export interface Config {
   secretKey?: string;
   googleApiRootUrl: string;
   googleOAuthTokenUrl: string;
+  /** Where Google can reach this service; enables push channels (webhooks) instead of polling alone. */
+  publicUrl?: string;
   logLevel: string;
 }
 
@@ -47,6 +50,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secretKey: c.SECRET_KEY,
     googleApiRootUrl: c.GOOGLE_API_ROOT_URL,
     googleOAuthTokenUrl: c.GOOGLE_OAUTH_TOKEN_URL,
+    publicUrl: c.PUBLIC_URL,
     logLevel: c.LOG_LEVEL,
   };
 }

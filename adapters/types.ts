@@ -96,6 +96,12 @@ export interface CalendarAdapter {
   /** The event id this provider uses for a task: derived from the task id, so a repeated insert is safe. */
   eventIdForTask(taskId: string): string;
 
+  /**
+   * For providers whose change feed may report a deleted series by its id
+   * alone: the prefix every occurrence id of that series starts with.
+   */
+  occurrenceIdPrefix?(seriesId: string): string;
+
   listChanges(calendarId: string, query: ChangeQuery): Promise<ChangePage>;
 
   getEvent(calendarId: string, eventId: string): Promise<CalendarEvent | null>;

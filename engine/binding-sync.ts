@@ -7,7 +7,7 @@ import { PreconditionFailed, NotFound } from "../adapters/types";
 import type { SecretBox } from "../db/secret-box";
 import { eventShows, parseEvent, renderEvent } from "./event-render";
 import { decidePull, decidePush, decideRemoteDeletion, type ConflictPolicy, type LinkState } from "./planner";
-import { toLinkState, type BindingConfig, type SyncStore } from "./sync-store";
+import { toLinkState, type BindingConfig, type LinkRow, type SyncStore } from "./sync-store";
 import { TASK_ID_PROPERTY, type RenderContext, type SyncTask } from "./task-model";
 import { syncWindow, taskInWindow, type SyncWindow } from "./window";
 
@@ -283,7 +283,15 @@ class Pass {
   private async pullDeletion(remoteId: string): Promise<void> {
     const { store } = this.deps;
     const linkRow = await store.linkByRemoteId(remoteId);
-    if (!linkRow) return;
+    if (linkRow) return this.pullLinkDeletion(linkRow);
+    // A whole series gone: some providers (CalDAV) name only the series, not each occurrence.
+    const prefix = this.adapter.occurrenceIdPrefix?.(remoteId);
+    if (prefix) for (const row of await store.linksByRemoteIdPrefix(prefix)) await this.pullLinkDeletion(row);
+  }
+
+  private async pullLinkDeletion(linkRow: LinkRow): Promise<void> {
+    const { store } = this.deps;
+    const remoteId = linkRow.remoteId;
     const task = await store.task(linkRow.taskId);
     const decision = decideRemoteDeletion(task, toLinkState(linkRow), this.policy, !!task && this.bound(task));
     if (decision === "forget") {

@@ -124,7 +124,8 @@ function normalizeText(text: string | undefined): string {
   return (text ?? "").replace(/\r\n/g, "\n").replace(/\s+$/, "");
 }
 
+/** Calendars keep whole seconds (iCalendar, Google): a task's milliseconds are not a difference. */
 function sameTime(a: EventTime, b: EventTime): boolean {
   if ("date" in a || "date" in b) return "date" in a && "date" in b && a.date === b.date;
-  return new Date(a.dateTime).getTime() === new Date(b.dateTime).getTime();
+  return Math.floor(new Date(a.dateTime).getTime() / 1000) === Math.floor(new Date(b.dateTime).getTime() / 1000);
 }

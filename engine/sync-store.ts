@@ -1,7 +1,7 @@
 // The engine's reads and writes of CRM data and sync state. Every change that
 // touches a task and its link happens in one transaction, so a crash between
 // the calendar write and the database write is repaired by repeating the step.
-import { and, eq, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, like, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database";
 import { bindings, bindingState, eventTypes, journal, links, operators, settings, tasks } from "../db/schema";
 import type { LinkState } from "./planner";
@@ -253,6 +253,16 @@ export class SyncStore {
       await tx.update(tasks).set({ deleted: true, deletedAt: new Date() }).where(eq(tasks.id, taskId));
       await tx.delete(links).where(and(eq(links.bindingId, this.bindingId), eq(links.taskId, taskId)));
     });
+  }
+
+  /** Links whose remote ids start with `prefix` (the occurrences of a series). */
+  async linksByRemoteIdPrefix(prefix: string): Promise<LinkRow[]> {
+    if (!prefix) return [];
+    const pattern = prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + "%";
+    return this.db
+      .select()
+      .from(links)
+      .where(and(eq(links.bindingId, this.bindingId), like(links.remoteId, pattern)));
   }
 
   /** Links whose remote ids are in `remoteIds`. */

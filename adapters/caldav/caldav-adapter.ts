@@ -30,6 +30,7 @@ import {
   eventsOfResource,
   excludeOccurrence,
   masterOf,
+  occurrenceId,
   overrideOccurrence,
   splitEventId,
   type ExpansionRange,
@@ -80,6 +81,11 @@ export class CalDavAdapter implements CalendarAdapter {
 
   eventIdForTask(taskId: string): string {
     return taskId;
+  }
+
+  /** A resource deleted (or cancelled) whole is reported by its id only; its occurrences are `<id>@<recurrence id>`. */
+  occurrenceIdPrefix(seriesId: string): string {
+    return occurrenceId(seriesId, "");
   }
 
   private collection(calendarId: string): URL {

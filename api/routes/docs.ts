@@ -34,7 +34,13 @@ const page = `<!doctype html>
 </html>
 `;
 
-const init = `window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#swagger-ui", persistAuthorization: false });\n`;
+const init = `window.ui = SwaggerUIBundle({
+  url: "openapi.json",
+  dom_id: "#swagger-ui",
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: "BaseLayout",
+});
+`;
 
 const cache = new Map<string, Buffer>();
 

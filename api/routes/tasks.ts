@@ -235,7 +235,12 @@ export const taskRoutes = createRouter()
       const merged = TaskCreateSchema.safeParse({ ...toInput(current), ...patch });
       if (!merged.success) throw invalidInput(fieldIssues(merged.error, "body"), "body");
       await requireReferences(db, merged.data);
-      const [row] = await db.update(tasks).set(toColumns(merged.data)).where(eq(tasks.id, id)).returning();
+      const [row] = await db
+        .update(tasks)
+        .set(toColumns(merged.data))
+        .where(and(eq(tasks.id, id), eq(tasks.deleted, false)))
+        .returning();
+      if (!row) throw new ApiError("conflict", `task ${id} was deleted meanwhile; a tombstone cannot be changed`);
       return c.json(toApi(row), 200);
     },
   )

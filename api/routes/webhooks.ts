@@ -4,9 +4,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../router";
 
 const NoticeHeaders = z.object({
-  "x-goog-channel-id": z.string().max(200).openapi({ param: { name: "X-Goog-Channel-ID", in: "header" } }),
-  "x-goog-channel-token": z.string().max(200).default("").openapi({ param: { name: "X-Goog-Channel-Token", in: "header" } }),
-  "x-goog-resource-state": z.string().max(50).optional().openapi({ param: { name: "X-Goog-Resource-State", in: "header" } }),
+  "x-goog-channel-id": z.string().max(200).openapi({ param: { name: "x-goog-channel-id", in: "header" } }),
+  "x-goog-channel-token": z.string().max(200).default("").openapi({ param: { name: "x-goog-channel-token", in: "header" } }),
+  "x-goog-resource-state": z.string().max(50).optional().openapi({ param: { name: "x-goog-resource-state", in: "header" } }),
 });
 
 export const webhookRoutes = createRouter().openapi(

@@ -1,20 +1,12 @@
 // The real process, as `npm start` runs it: a temp DATA_DIR, a random port, the
 // README's walkthrough over HTTP, and a graceful stop.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backend, openTestDatabase, type TestDatabase } from "../db/harness";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
+import { startTaskcal, type TaskcalProcess } from "./taskcal-process";
 
 describe(`taskcal process (${backend})`, () => {
   let child: ChildProcess;
@@ -23,37 +15,15 @@ describe(`taskcal process (${backend})`, () => {
   let base: string;
   let token: string;
   let exit: Promise<number | null>;
-  const output: string[] = [];
+  let output: string[];
+  let taskcal: TaskcalProcess;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "taskcal-e2e-"));
     // On PostgreSQL the process gets a fresh database; otherwise it embeds PGlite in DATA_DIR.
     if (backend === "postgres") database = await openTestDatabase();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn("node_modules/.bin/tsx", ["main.ts"], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        LOG_LEVEL: "info",
-        ...(database?.url ? { DATABASE_URL: database.url } : {}),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout!.on("data", (chunk) => output.push(String(chunk)));
-    child.stderr!.on("data", (chunk) => output.push(String(chunk)));
-    exit = new Promise((done) => child.on("exit", (code) => done(code)));
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`taskcal exited early:\n${output.join("")}`);
-      const up = await fetch(`${base}/health`).then((r) => r.ok, () => false);
-      if (up) break;
-      if (Date.now() > deadline) throw new Error(`taskcal did not become healthy:\n${output.join("")}`);
-      await new Promise((done) => setTimeout(done, 250));
-    }
-    token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
+    taskcal = await startTaskcal(dataDir, database?.url ? { DATABASE_URL: database.url } : {});
+    ({ child, base, token, output, exit } = taskcal);
   }, 120_000);
 
   afterAll(async () => {
@@ -62,14 +32,7 @@ describe(`taskcal process (${backend})`, () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: res.status === 204 ? undefined : await res.json() };
-  };
+  const api = (method: string, path: string, body?: unknown) => taskcal.api(method, path, body);
 
   it("§4: generates the admin token and secret key into DATA_DIR (0600) and logs where, never what", () => {
     for (const file of ["admin-token", "secret-key"]) {
