@@ -99,3 +99,66 @@ describe(`engine through the API against fake Google (${backend})`, () => {
     expect(actor.state).toBe("incremental");
   });
 });
+
+describe(`accounts, push and pacing against fake Google (${backend})`, () => {
+  it("R17/webhook: with a public URL, Google's push notice brings a calendar change in without polling", async () => {
+    world = await startGoogleWorld({ webhook: true });
+    const { bindingId, calendarId } = await world.setUp();
+    await expect.poll(() => world.google.activeChannels().length).toBe(1);
+    const listsBefore = world.google.callLog.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length;
+    world.google.user.createEvent(world.email, calendarId, { summary: "Pushed", start: { dateTime: soon(24) }, end: { dateTime: soon(25) } });
+    // The poll interval is an hour: only the notice can make this arrive.
+    await expect.poll(async () => (await world.call("GET", "/api/tasks")).body.items.map((t: any) => t.subject), { timeout: 10_000 }).toEqual(["Pushed"]);
+    await world.settle(bindingId);
+    expect(world.google.callLog.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length).toBeGreaterThan(listsBefore);
+    expect((await world.call("POST", "/webhooks/google", undefined)).status).toBeGreaterThanOrEqual(400);
+  });
+
+  it("R17: two bindings on one account share its pace and collect no rate-limit errors", async () => {
+    // Google's quota scaled down: 10 calls per second per account; taskcal keeps 540/min (9/s).
+    world = await startGoogleWorld({ quota: { limit: 10, windowMs: 1_000 } });
+    const { typeId, operatorId, bindingId } = await world.setUp({ googleRequestsPerMinute: 540 });
+    const other = (await world.call("POST", "/api/operators", { name: "Jan", googleEnabled: true, useConfigToken: true })).body;
+    const [janBinding] = (await world.call("PUT", `/api/operators/${other.id}/calendars`, [{ eventTypeId: typeId, calendarName: "Jan – meetings" }])).body;
+    await world.waitForState(janBinding.bindingId, "incremental");
+    for (let i = 0; i < 25; i++) {
+      for (const op of [operatorId, other.id]) {
+        await world.call("POST", "/api/tasks", { eventTypeId: typeId, operatorId: op, subject: `T${i}`, start: soon(24 + i), end: soon(25 + i) });
+      }
+    }
+    const liveCount = () => world.google.user.calendars(world.email).flatMap((c) => world.google.user.events(world.email, c.id)).filter((e) => e.status !== "cancelled").length;
+    await expect.poll(liveCount, { timeout: 30_000 }).toBe(50);
+    await world.settle(bindingId);
+    await world.settle(janBinding.bindingId);
+    expect(world.google.rateLimitErrors).toBe(0);
+  }, 60_000);
+
+  it("R5: a calendar another binding on the same account holds puts the later actor in error, naming the fix", async () => {
+    world = await startGoogleWorld();
+    const { typeId, bindingId } = await world.setUp();
+    // An individual token of the very same Google account, binding the same calendar name.
+    const sameAccountToken = world.google.addAccount(world.email);
+    const jan = (await world.call("POST", "/api/operators", { name: "Jan", googleEnabled: true, useConfigToken: false, refreshToken: sameAccountToken })).body;
+    const [janBinding] = (await world.call("PUT", `/api/operators/${jan.id}/calendars`, [{ eventTypeId: typeId, calendarName: "Anna – meetings" }])).body;
+    await world.waitForState(janBinding.bindingId, "error");
+    const actor = (await world.call("GET", `/api/actors/${janBinding.bindingId}`)).body;
+    expect(actor.lastError).toMatchObject({ code: "calendar_clash", message: expect.stringContaining("Anna – meetings") });
+    expect((await world.call("GET", `/api/actors/${bindingId}`)).body.state).toBe("incremental");
+  });
+
+  it("R15: disabling an operator stops its actor and leaves its events in place", async () => {
+    world = await startGoogleWorld();
+    const { typeId, operatorId, bindingId, calendarId } = await world.setUp();
+    await world.call("POST", "/api/tasks", { eventTypeId: typeId, operatorId, subject: "Stays", start: soon(24), end: soon(25) });
+    await expect.poll(() => live(world, calendarId).length).toBe(1);
+    await world.settle(bindingId);
+    expect((await world.call("PATCH", `/api/operators/${operatorId}`, { googleEnabled: false })).status).toBe(200);
+    expect((await world.call("GET", "/api/actors")).body).toEqual([]);
+    await expect.poll(() => world.supervisor.stateOf(bindingId)).toBeNull();
+    expect(live(world, calendarId)).toHaveLength(1);
+    await world.call("PATCH", `/api/operators/${operatorId}`, { googleEnabled: true });
+    await world.waitForState(bindingId, "incremental");
+    await world.settle(bindingId);
+    expect(live(world, calendarId)).toHaveLength(1);
+  });
+});

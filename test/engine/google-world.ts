@@ -1,5 +1,6 @@
 // The whole service in one process: the HTTP API, the engine and the Google
 // adapter, against the project's fake Google server and a real database.
+import { serve, type ServerType } from "@hono/node-server";
 import pino from "pino";
 import { expect } from "vitest";
 import { createGoogleAdapterFactory } from "../../adapters/google";
@@ -8,6 +9,7 @@ import { SecretBox } from "../../db/secret-box";
 import type { ActorState } from "../../engine/binding-machine";
 import { Supervisor } from "../../engine/supervisor";
 import { openTestDatabase, type TestDatabase } from "../db/harness";
+import { freePort } from "../e2e/taskcal-process";
 import { startFakeGoogle, type FakeGoogle } from "../fake-google/server";
 
 const ADMIN = "google-world-admin-token";
@@ -20,14 +22,20 @@ export interface GoogleWorld {
   refreshToken: string;
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Creates settings, a type, an operator on the company token and a binding; returns their ids. */
-  setUp(options?: { conflictPolicy?: string }): Promise<{ typeId: string; operatorId: string; bindingId: string; calendarId: string }>;
+  setUp(options?: { conflictPolicy?: string; googleRequestsPerMinute?: number }): Promise<{ typeId: string; operatorId: string; bindingId: string; calendarId: string }>;
   waitForState(bindingId: string, state: ActorState): Promise<void>;
   settle(bindingId: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startGoogleWorld(): Promise<GoogleWorld> {
-  const google = await startFakeGoogle();
+export interface GoogleWorldOptions {
+  /** Serve the app over HTTP and open push channels to its webhook. */
+  webhook?: boolean;
+  quota?: { limit: number; windowMs: number };
+}
+
+export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promise<GoogleWorld> {
+  const google = await startFakeGoogle({ quota: options.quota });
   const email = "company@example.com";
   const refreshToken = google.addAccount(email);
   const database = await openTestDatabase();
@@ -39,7 +47,24 @@ export async function startGoogleWorld(): Promise<GoogleWorld> {
     requestsPerMinute: 500,
     retry: { maxAttempts: 1 },
   });
-  const supervisor = new Supervisor({ database, adapters, secrets, logger, backoffBaseMs: 20, backoffMaxMs: 200, reconcileDelayMs: 10 });
+  let server: ServerType | undefined;
+  let webhookUrl: string | undefined;
+  if (options.webhook) {
+    const port = await freePort();
+    webhookUrl = `http://127.0.0.1:${port}/webhooks/google`;
+    server = serve({ fetch: (request) => app.fetch(request), port, hostname: "127.0.0.1" });
+  }
+  const supervisor = new Supervisor({
+    database,
+    adapters,
+    secrets,
+    logger,
+    webhookUrl,
+    backoffBaseMs: 20,
+    backoffMaxMs: 200,
+    reconcileDelayMs: 10,
+    onSettings: (current) => adapters.setRequestsPerMinute(current.googleRequestsPerMinute),
+  });
   await supervisor.start();
   const app = createApp({ database, secrets, adminToken: ADMIN, logger, engine: supervisor });
 
@@ -70,6 +95,7 @@ export async function startGoogleWorld(): Promise<GoogleWorld> {
           defaultRefreshToken: refreshToken,
           pollIntervalSeconds: 3600,
           conflictPolicy: options.conflictPolicy ?? "latest-wins",
+          ...(options.googleRequestsPerMinute ? { googleRequestsPerMinute: options.googleRequestsPerMinute } : {}),
         }),
       );
       const type = ok(await world.call("POST", "/api/event-types", { name: "Meeting", googleSync: true, display: { fields: ["number", "customer"], features: ["Budget"] } }));
@@ -87,6 +113,7 @@ export async function startGoogleWorld(): Promise<GoogleWorld> {
       await expect.poll(() => supervisor.isIdle(bindingId), { timeout: 15_000 }).toBe(true);
     },
     async close() {
+      server?.close();
       await supervisor.stop();
       await database.close();
       await google.close();
