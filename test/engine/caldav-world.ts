@@ -188,9 +188,8 @@ export async function startCalDavWorld(shared?: RadicaleServer): Promise<CalDavW
       await davOk(await radicale.request("DELETE", `${calendarPath}${encodeURIComponent(name)}.ics`, { user }), `DELETE ${name}.ics`);
     },
     async syncNow(bindingId, command = "sync") {
+      // The actor leaves idle as the command arrives (XState transitions synchronously): wait for it to come back.
       expect((await world.call("POST", `/api/actors/${bindingId}/${command}`)).status).toBe(202);
-      // The command is queued on the actor: wait for it to leave idle, then come back to it.
-      await new Promise((r) => setTimeout(r, 20));
       await world.settle(bindingId);
     },
     async waitForState(bindingId, state) {
