@@ -42,7 +42,7 @@ export const p3Quota: Scenario<P3Params> = {
       const last = calls[calls.length - 1].at;
       // n calls paced at rate r span (n − 1)/r.
       const callsPerMinute = ((calls.length - 1) * 60_000) / Math.max(1, last - first);
-      const errors = google.rateLimitErrors + calls.filter((c) => c.status === 429 || (c.status === 403 && !google.rateLimitErrors)).length;
+      const errors = calls.filter((c) => c.status === 403 || c.status === 429).length;
       progress(`p3: ${calls.length} calls in ${((last - first) / 1000).toFixed(1)} s: ${JSON.stringify(countKinds(calls))}`);
       return {
         metrics: {

@@ -2,8 +2,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { backend } from "../db/harness";
 
-describe("npm run demo", () => {
+// The demo always embeds PGlite, so one run of the suite covers it.
+describe.skipIf(backend !== "pglite")("npm run demo", () => {
   it("shows tasks reaching the (fake) Google calendar and a Google event coming back as a numbered task", async () => {
     const { stdout } = await promisify(execFile)("node_modules/.bin/tsx", ["scripts/demo.ts", "--once"], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
