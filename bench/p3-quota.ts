@@ -16,7 +16,7 @@ interface P3Params {
 export const p3Quota: Scenario<P3Params> = {
   id: "p3",
   title: "P3 quota ceiling",
-  params: (quick) => (quick ? { tasks: 600, quota: 200, windowSeconds: 10 } : { tasks: 5000, quota: 1000, windowSeconds: 20 }),
+  params: (quick) => (quick ? { tasks: 250, quota: 200, windowSeconds: 10 } : { tasks: 5000, quota: 1000, windowSeconds: 20 }),
   runs: (quick) => (quick ? 1 : 3),
   metrics: [
     { key: "fractionOfQuota", label: "achieved calls/min ÷ Q", goal: { op: ">=", value: 0.95 }, digits: 3 },

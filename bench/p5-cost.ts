@@ -30,7 +30,7 @@ async function settle(world: World, bindingId: string, quietMs = 150): Promise<v
 export const p5Cost: Scenario<P5Params> = {
   id: "p5",
   title: "P5 cost per change",
-  params: (quick) => ({ changes: quick ? 15 : 50, quietPasses: quick ? 5 : 20, calendarEdits: quick ? 5 : 20 }),
+  params: (quick) => ({ changes: quick ? 6 : 50, quietPasses: quick ? 3 : 20, calendarEdits: quick ? 3 : 20 }),
   runs: (quick) => (quick ? 1 : 3),
   metrics: [
     { key: "callsPerCreate", label: "Google calls per CRM create", goal: { op: "<=", value: 1 } },

@@ -1,7 +1,7 @@
 // One actor per operator–calendar binding (R16). The machine only orchestrates:
 // what to do lives in BindingSync and the planner.
 import { assign, fromPromise, setup } from "xstate";
-import { AdapterError, AuthRevoked, Permanent, RateLimited, SyncTokenExpired } from "../adapters/types";
+import { AdapterError, AuthRevoked, NotFound, Permanent, RateLimited, SyncTokenExpired } from "../adapters/types";
 import { ConfigurationError, type BindingSync, type SyncOutcome } from "./binding-sync";
 
 export type ActorState = "authorizing" | "initialImport" | "incremental" | "backoff" | "error" | "paused";
@@ -54,16 +54,25 @@ const MAX_STREAK = 5;
 
 /** Faults an administrator must fix; retrying will not help. */
 export function isPermanentFault(error: unknown): boolean {
-  return error instanceof ConfigurationError || error instanceof AuthRevoked || error instanceof Permanent;
+  if (error instanceof SyncTokenExpired) return false;
+  // Whatever the provider says cannot succeed on retry (revoked access, no permission, a URL that is not there).
+  return error instanceof ConfigurationError || (error instanceof AdapterError && !error.retryable);
 }
 
 export function describeFault(error: unknown): { code: string; message: string } {
   if (error instanceof ConfigurationError) return { code: error.code, message: error.message };
   if (error instanceof AuthRevoked) {
-    return { code: "auth_revoked", message: "The calendar account's authorization was revoked or has expired: authorize again and save the new refresh token." };
+    return {
+      code: "auth_revoked",
+      message:
+        "The calendar account refused its credentials (authorization revoked or expired, or a wrong password): for Google, authorize again and save the new refresh token; for CalDAV, check the operator's user name and (app) password.",
+    };
   }
   if (error instanceof Permanent) {
     return { code: "permission", message: `The calendar refused the request: ${error.message}. Check that the account may manage this calendar.` };
+  }
+  if (error instanceof NotFound) {
+    return { code: "not_found", message: `The calendar server answered "not found": ${error.message}. Check the account's URL (CalDAV) or that the calendar still exists.` };
   }
   if (error instanceof AdapterError) return { code: error.code, message: error.message };
   return { code: "internal", message: error instanceof Error ? error.message : String(error) };

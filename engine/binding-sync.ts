@@ -14,7 +14,7 @@ import { syncWindow, taskInWindow, type SyncWindow } from "./window";
 /** A fault an administrator must fix; the actor waits in `error` until then. */
 export class ConfigurationError extends Error {
   constructor(
-    readonly code: "missing_credentials" | "calendar_clash" | "binding_removed",
+    readonly code: "missing_credentials" | "calendar_clash" | "calendar_missing" | "binding_removed",
     message: string,
   ) {
     super(message);
@@ -119,8 +119,11 @@ export class BindingSync {
         `Calendar "${config.binding.calendarName}" on this account is already bound to another binding (${holder.bindingId}); one calendar serves one binding. Bind another calendar name.`,
       );
     }
-    await store.saveState({ accountId, calendarId, syncToken: sameAccount ? state.syncToken : null });
-    return { hasSyncToken: sameAccount && !!state.syncToken };
+    const sameCalendar = sameAccount && state.calendarId === calendarId;
+    // Links point at events of the old calendar; the import re-links what it finds in the new one.
+    if (!sameCalendar) await store.dropLinks();
+    await store.saveState({ accountId, calendarId, syncToken: sameCalendar ? state.syncToken : null });
+    return { hasSyncToken: sameCalendar && !!state.syncToken };
   }
 
   private async syncStep(full: boolean): Promise<SyncOutcome> {
@@ -129,7 +132,15 @@ export class BindingSync {
     const state = await store.state();
     if (!state.calendarId) throw new ConfigurationError("binding_removed", "The binding has no calendar yet.");
     const pass = new Pass(this.deps, config, adapter, state.calendarId, syncWindow(this.now(), config.settings.monthsBack, config.settings.timeZone));
-    const syncToken = await pass.pull(full ? undefined : state.syncToken ?? undefined);
+    const syncToken = await pass.pull(full ? undefined : state.syncToken ?? undefined).catch(async (error) => {
+      if (!(error instanceof NotFound)) throw error;
+      // The calendar itself is gone: forget it, so a restart finds or creates it by name (R6) and sends the tasks again.
+      await store.saveState({ calendarId: null, syncToken: null });
+      throw new ConfigurationError(
+        "calendar_missing",
+        `Calendar "${config.binding.calendarName}" no longer exists on the account. Restart the actor to create it again and send the tasks to it.`,
+      );
+    });
     await pass.push();
     await store.saveState({ syncToken, lastSyncAt: this.now() });
     await this.ensureWatch(adapter, state);
@@ -194,7 +205,7 @@ class Pass {
         windowStart: syncToken ? undefined : this.window.startInstant.toISOString(),
         pageToken,
       });
-      for (const event of page.events) await this.pullEvent(event);
+      for (const event of page.events) await this.pullEvent(event).catch((error) => this.tolerateRace(error));
       for (const id of page.deletedIds) await this.pullDeletion(id);
       pageToken = page.nextPageToken;
       nextSyncToken = page.syncToken ?? nextSyncToken;

@@ -204,6 +204,10 @@ export class SyncStore {
       .onConflictDoUpdate({ target: [links.taskId, links.bindingId], set: values });
   }
 
+  async dropLinks(): Promise<void> {
+    await this.db.delete(links).where(eq(links.bindingId, this.bindingId));
+  }
+
   async dropLink(taskId: string): Promise<void> {
     await this.db.delete(links).where(and(eq(links.bindingId, this.bindingId), eq(links.taskId, taskId)));
   }

@@ -56,6 +56,11 @@ export class GoogleAdapter implements CalendarAdapter {
     return eventIdForTaskId(taskId);
   }
 
+  /** Occurrences of a series are `<series id>_<original start>` (singleEvents expansion). */
+  occurrenceIdPrefix(seriesId: string): string {
+    return `${seriesId}_`;
+  }
+
   async listChanges(calendarId: string, query: ChangeQuery): Promise<ChangePage> {
     // singleEvents and showDeleted must be the same in full and incremental
     // listings; beside a sync token Google forbids timeMin (and orderBy, q, ...).

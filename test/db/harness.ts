@@ -1,6 +1,7 @@
 // Each test file gets a database of its own: PGlite in memory by default, or
 // a fresh database on the PostgreSQL server named by TEST_DATABASE_URL.
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { openDatabase, type Database } from "../../db/database";
@@ -20,8 +21,14 @@ const RESET = [
   "insert into settings (id) values (1)",
 ];
 
+/** A migrated cluster dumped once per run by test/global-setup.ts. */
+function template(): Blob | undefined {
+  const path = process.env.TASKCAL_PGLITE_TEMPLATE;
+  return path && existsSync(path) ? new Blob([readFileSync(path)]) : undefined;
+}
+
 async function openPgliteForTest(): Promise<TestDatabase> {
-  sharedPglite ??= openDatabase({});
+  sharedPglite ??= openDatabase({ template: template() });
   const database = await sharedPglite;
   return {
     ...database,

@@ -4,7 +4,7 @@
 // on the adapter's own fetch.
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { describeWithRadicale, startRadicale, type RadicaleServer } from "../caldav/radicale";
-import { backend } from "../db/harness";
+import { backend, openTestDatabase } from "../db/harness";
 import { ics, icalProperty, icalText, icalUtc, startCalDavWorld, type CalDavWorld, type DavResource } from "./caldav-world";
 
 const soon = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
@@ -21,7 +21,9 @@ describeWithRadicale(`engine through the API against Radicale (${backend})`, () 
   let radicale: RadicaleServer;
   let world: CalDavWorld | undefined;
   beforeAll(async () => {
-    radicale = await startRadicale();
+    // The embedded database boots once per test process, in seconds: do it here, not inside the first test's time limit.
+    const warm = backend === "pglite" ? openTestDatabase().then((database) => database.close()) : Promise.resolve();
+    [radicale] = await Promise.all([startRadicale(), warm]);
   });
   afterEach(async () => {
     await world?.close();
@@ -264,6 +266,21 @@ describeWithRadicale(`engine through the API against Radicale (${backend})`, () 
     expect(resources).toHaveLength(1);
     expect(icalProperty(resources[0].ics, "SUMMARY")).toBe(`Serwis pilny - (${task.number})`);
     expect((await world.call("GET", `/api/tasks/${task.id}`)).body.subject).toBe("Serwis pilny");
+  });
+
+  it("R16: a wrong password waits in error, naming the fix, and a corrected one brings the actor back", async () => {
+    world = await startCalDavWorld(radicale);
+    const { operatorId, bindingId } = await world.setUp();
+    expect((await world.call("PATCH", `/api/operators/${operatorId}`, { caldav: { password: "not-the-password" } })).status).toBe(200);
+    await world.waitForState(bindingId, "error");
+    const actor = (await world.call("GET", `/api/actors/${bindingId}`)).body;
+    expect(actor.lastError.code).toBe("auth_revoked");
+    expect(actor.lastError.message).toMatch(/CalDAV.*password/);
+    expect(JSON.stringify(actor)).not.toContain("not-the-password");
+
+    expect((await world.call("PATCH", `/api/operators/${operatorId}`, { caldav: { password: world.user.password } })).status).toBe(200);
+    await world.waitForState(bindingId, "incremental");
+    expect((await world.call("GET", `/api/actors/${bindingId}`)).body.lastError).toBeNull();
   });
 
   it("R13: resync and a forgotten sync token re-import without duplicates or writes", async () => {

@@ -217,3 +217,25 @@ describe(`engine with the memory provider (${backend})`, () => {
     expect(rows.length).toBeGreaterThan(0);
   });
 });
+
+describe(`engine faults an administrator must see (${backend})`, () => {
+  it("R6/R16: a calendar deleted on the account puts the actor in error; restart creates it again and sends the tasks", async () => {
+    world = await startEngineWorld();
+    await world.settle();
+    const cal = await world.calendarId();
+    const task = await world.addTask({ subject: "Keep me" });
+    await expect.poll(() => world.memory.events(cal).length).toBe(1);
+    await world.settle();
+    world.memory.deleteCalendar(cal);
+    await world.supervisor.command(world.bindingId, "sync");
+    await world.waitForState("error");
+    const actor = await world.supervisor.get(world.bindingId);
+    expect(actor!.lastError).toMatchObject({ code: "calendar_missing", message: expect.stringContaining("Restart") });
+
+    await world.supervisor.command(world.bindingId, "restart");
+    await world.settle();
+    const again = world.memory.calendars(world.account).find((c) => c.name === "Anna – meetings")!;
+    expect(again.id).not.toBe(cal);
+    expect(world.memory.events(again.id).map((e) => e.summary)).toEqual([`Keep me - (${task.number})`]);
+  });
+});
