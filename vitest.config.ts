@@ -5,6 +5,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
+    // Waits for the engine are bounded by what a user would tolerate, not by a busy machine's scheduling.
+    expect: { poll: { timeout: 15_000 } },
     hookTimeout: 60_000,
     // Two cores: keep parallel forks modest so end-to-end timings stay sane.
     pool: "forks",

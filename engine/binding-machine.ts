@@ -2,7 +2,7 @@
 // what to do lives in BindingSync and the planner.
 import { assign, fromPromise, setup } from "xstate";
 import { AdapterError, AuthRevoked, NotFound, Permanent, RateLimited, SyncTokenExpired } from "../adapters/types";
-import { ConfigurationError, type BindingSync, type SyncOutcome } from "./binding-sync";
+import { ConfigurationError, type BindingSync, type SyncMode, type SyncOutcome } from "./binding-sync";
 
 export type ActorState = "authorizing" | "initialImport" | "incremental" | "backoff" | "error" | "paused";
 
@@ -32,8 +32,12 @@ interface Context {
   retry: "authorizing" | "initialImport" | "incremental";
   /** The next pass must be a full import (resync, or an expired sync token). */
   fullImport: boolean;
-  /** A change arrived while a pass was running: run another. */
-  dirty: boolean;
+  /** Calendar changes may be waiting (poll, push notice, sync request, a race): the next pass pulls. */
+  pullNeeded: boolean;
+  /** A CRM change arrived while busy: another pass pushes it. */
+  pushNeeded: boolean;
+  /** Whether the running pass pulls; CRM changes alone cost only their writes. */
+  passPulls: boolean;
   /** Passes run back to back; bounded so a flapping calendar cannot spin. */
   streak: number;
   retryAfterMs: number;
@@ -96,8 +100,8 @@ export const bindingMachine = setup({
   },
   actors: {
     authorize: fromPromise<{ hasSyncToken: boolean }, { sync: BindingSync }>(({ input }) => input.sync.authorize()),
-    importAll: fromPromise<SyncOutcome, { sync: BindingSync }>(({ input }) => input.sync.sync(true)),
-    syncChanges: fromPromise<SyncOutcome, { sync: BindingSync }>(({ input }) => input.sync.sync(false)),
+    importAll: fromPromise<SyncOutcome, { sync: BindingSync }>(({ input }) => input.sync.sync("full")),
+    syncChanges: fromPromise<SyncOutcome, { sync: BindingSync; mode: SyncMode }>(({ input }) => input.sync.sync(input.mode)),
   },
   delays: {
     pollDelay: ({ context }) => context.pollMs,
@@ -128,7 +132,9 @@ export const bindingMachine = setup({
     failures: 0,
     retry: "authorizing",
     fullImport: false,
-    dirty: false,
+    pullNeeded: true,
+    pushNeeded: false,
+    passPulls: true,
     streak: 0,
     retryAfterMs: 0,
     lastError: null,
@@ -150,7 +156,11 @@ export const bindingMachine = setup({
         src: "authorize",
         input: ({ context }) => ({ sync: context.sync }),
         onDone: [
-          { guard: ({ context, event }) => event.output.hasSyncToken && !context.fullImport, target: "incremental" },
+          {
+            guard: ({ context, event }) => event.output.hasSyncToken && !context.fullImport,
+            target: "incremental",
+            actions: assign({ pullNeeded: true }),
+          },
           { target: "initialImport" },
         ],
         onError: [
@@ -161,12 +171,17 @@ export const bindingMachine = setup({
     },
     initialImport: {
       entry: assign({ retry: "initialImport" }),
+      on: {
+        CRM_CHANGED: { actions: assign({ pushNeeded: true }) },
+        SYNC_NOW: { actions: assign({ pullNeeded: true }) },
+        WEBHOOK: { actions: assign({ pullNeeded: true }) },
+      },
       invoke: {
         src: "importAll",
         input: ({ context }) => ({ sync: context.sync }),
         onDone: {
           target: "incremental",
-          actions: [assign(({ event }) => ({ fullImport: false, dirty: event.output.again })), "recovered"],
+          actions: [assign(({ event }) => ({ fullImport: false, pullNeeded: event.output.again })), "recovered"],
         },
         onError: [
           { guard: "permanent", target: "error", actions: "failed" },
@@ -176,26 +191,41 @@ export const bindingMachine = setup({
     },
     incremental: {
       entry: assign({ retry: "incremental" }),
-      initial: "syncing",
+      initial: "deciding",
       states: {
+        deciding: {
+          always: [{ guard: ({ context }) => context.pullNeeded || context.pushNeeded, target: "syncing" }, { target: "idle" }],
+        },
         idle: {
           entry: assign({ streak: 0 }),
-          after: { pollDelay: "syncing" },
-          on: { CRM_CHANGED: "syncing", SYNC_NOW: "syncing", WEBHOOK: "syncing" },
+          after: { pollDelay: { target: "syncing", actions: assign({ pullNeeded: true }) } },
+          on: {
+            CRM_CHANGED: "syncing",
+            SYNC_NOW: { target: "syncing", actions: assign({ pullNeeded: true }) },
+            WEBHOOK: { target: "syncing", actions: assign({ pullNeeded: true }) },
+          },
         },
         syncing: {
-          entry: assign(({ context }) => ({ dirty: false, streak: context.streak + 1 })),
+          // Entry runs before the invoke reads its input.
+          entry: assign(({ context }) => ({ passPulls: context.pullNeeded, pullNeeded: false, pushNeeded: false, streak: context.streak + 1 })),
           on: {
-            CRM_CHANGED: { actions: assign({ dirty: true }) },
-            SYNC_NOW: { actions: assign({ dirty: true }) },
-            WEBHOOK: { actions: assign({ dirty: true }) },
+            CRM_CHANGED: { actions: assign({ pushNeeded: true }) },
+            SYNC_NOW: { actions: assign({ pullNeeded: true }) },
+            WEBHOOK: { actions: assign({ pullNeeded: true }) },
           },
           invoke: {
             src: "syncChanges",
-            input: ({ context }) => ({ sync: context.sync }),
+            input: ({ context }) => ({ sync: context.sync, mode: context.passPulls ? "changes" : "push" }),
             onDone: [
               {
-                guard: ({ context, event }) => (context.dirty || event.output.again) && context.streak < MAX_STREAK,
+                // A race (stale etag, vanished event): pull and try again, a bounded number of times.
+                guard: ({ context, event }) => event.output.again && context.streak < MAX_STREAK,
+                target: "syncing",
+                reenter: true,
+                actions: [assign({ pullNeeded: true }), "recovered"],
+              },
+              {
+                guard: ({ context }) => context.pullNeeded || context.pushNeeded,
                 target: "syncing",
                 reenter: true,
                 actions: "recovered",
@@ -215,7 +245,7 @@ export const bindingMachine = setup({
       after: {
         backoffDelay: [
           { guard: ({ context }) => context.retry === "initialImport", target: "initialImport" },
-          { guard: ({ context }) => context.retry === "incremental", target: "incremental" },
+          { guard: ({ context }) => context.retry === "incremental", target: "incremental", actions: assign({ pullNeeded: true }) },
           { target: "authorizing" },
         ],
       },

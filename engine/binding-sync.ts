@@ -32,8 +32,13 @@ export interface SyncDeps {
   now?: () => Date;
 }
 
+/** Writes one pass keeps in flight. */
+const PUSH_CONCURRENCY = 4;
+
 /** Channels are renewed this long before they expire. */
 const WATCH_RENEW_MS = 10 * 60_000;
+
+export type SyncMode = "full" | "changes" | "push";
 
 export interface SyncOutcome {
   /** Something changed under us mid-pass (a stale etag, a vanished event): run again right away. */
@@ -99,9 +104,14 @@ export class BindingSync {
     return this.track(this.authorizeStep());
   }
 
-  /** One pass: pull every calendar change since the sync token (all events in the window when `full`), then push pending CRM changes. */
-  sync(full: boolean): Promise<SyncOutcome> {
-    return this.track(this.syncStep(full));
+  /**
+   * One pass: pull calendar changes, then push pending CRM changes. `full` pulls
+   * every event of the window, `changes` those since the sync token, and `push`
+   * pulls nothing: a CRM change costs one call, and the etag precondition on
+   * every write still catches a calendar change made meanwhile (R13).
+   */
+  sync(mode: SyncMode): Promise<SyncOutcome> {
+    return this.track(this.syncStep(mode));
   }
 
   private async authorizeStep(): Promise<{ hasSyncToken: boolean }> {
@@ -126,13 +136,18 @@ export class BindingSync {
     return { hasSyncToken: sameCalendar && !!state.syncToken };
   }
 
-  private async syncStep(full: boolean): Promise<SyncOutcome> {
+  private async syncStep(mode: SyncMode): Promise<SyncOutcome> {
     const { store } = this.deps;
     const { config, adapter } = await this.load();
     const state = await store.state();
     if (!state.calendarId) throw new ConfigurationError("binding_removed", "The binding has no calendar yet.");
     const pass = new Pass(this.deps, config, adapter, state.calendarId, syncWindow(this.now(), config.settings.monthsBack, config.settings.timeZone));
-    const syncToken = await pass.pull(full ? undefined : state.syncToken ?? undefined).catch(async (error) => {
+    if (mode === "push") {
+      await pass.push();
+      await store.saveState({ lastSyncAt: this.now() });
+      return { again: pass.again };
+    }
+    const syncToken = await pass.pull(mode === "full" ? undefined : state.syncToken ?? undefined).catch(async (error) => {
       if (!(error instanceof NotFound)) throw error;
       // The calendar itself is gone: forget it, so a restart finds or creates it by name (R6) and sends the tasks again.
       await store.saveState({ calendarId: null, syncToken: null });
@@ -322,16 +337,22 @@ class Pass {
 
   async push(): Promise<void> {
     const pending = await this.deps.store.pendingPushes(this.config, this.window);
-    for (const { task, link } of pending) {
-      const decision = decidePush(task, link ? toLinkState(link) : null, this.bound(task), taskInWindow(task, this.window));
-      try {
-        if (decision === "create") await this.create(task);
-        else if (decision === "update") await this.update(task, link!.remoteId, link!.etag);
-        else if (decision === "delete") await this.remove(task, link!.remoteId, link!.etag);
-      } catch (error) {
-        this.tolerateRace(error);
+    // A few writes in flight keep a large import at the account's pace; the pacer, not this loop, sets the rate.
+    let next = 0;
+    const worker = async () => {
+      while (next < pending.length) {
+        const { task, link } = pending[next++];
+        const decision = decidePush(task, link ? toLinkState(link) : null, this.bound(task), taskInWindow(task, this.window));
+        try {
+          if (decision === "create") await this.create(task);
+          else if (decision === "update") await this.update(task, link!.remoteId, link!.etag);
+          else if (decision === "delete") await this.remove(task, link!.remoteId, link!.etag);
+        } catch (error) {
+          this.tolerateRace(error);
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(PUSH_CONCURRENCY, pending.length) }, worker));
   }
 
   private async create(task: SyncTask): Promise<void> {
@@ -342,9 +363,11 @@ class Pass {
     let event = result.event;
     // An event already under our id (a crash after the write, or an earlier binding): bring it to the task.
     if (!result.created && !eventShows(event, data)) event = await this.adapter.updateEvent(this.calendarId, eventId, data, event.etag);
-    await store.saveLink(task.id, this.calendarId, { remoteId: event.id, etag: event.etag, syncedVersion: task.version }, event.updated);
-    await store.bump("pushed");
-    await store.journal({ direction: "crm-to-calendar", action: "create", taskId: task.id, remoteId: event.id, outcome: "ok", detail: result.created ? null : "existing event adopted" });
+    await store.recordPush(
+      task.id,
+      { calendarId: this.calendarId, link: { remoteId: event.id, etag: event.etag, syncedVersion: task.version }, remoteUpdated: event.updated },
+      { direction: "crm-to-calendar", action: "create", taskId: task.id, remoteId: event.id, outcome: "ok", detail: result.created ? null : "existing event adopted" },
+    );
   }
 
   /** A vanished event is a deletion in the calendar (R11, R12 decide), not a failure. */
@@ -368,17 +391,17 @@ class Pass {
       etag = current.etag;
     }
     const event = await this.adapter.updateEvent(this.calendarId, remoteId, data, etag);
-    await store.saveLink(task.id, this.calendarId, { remoteId, etag: event.etag, syncedVersion: task.version }, event.updated);
-    await store.bump("pushed");
-    await store.journal({ direction: "crm-to-calendar", action, taskId: task.id, remoteId, outcome: "ok" });
+    await store.recordPush(
+      task.id,
+      { calendarId: this.calendarId, link: { remoteId, etag: event.etag, syncedVersion: task.version }, remoteUpdated: event.updated },
+      { direction: "crm-to-calendar", action, taskId: task.id, remoteId, outcome: "ok" },
+    );
   }
 
   private async remove(task: SyncTask, remoteId: string, etag: string | null): Promise<void> {
     const { store } = this.deps;
     await this.adapter.deleteEvent(this.calendarId, remoteId, etag ?? undefined);
-    await store.dropLink(task.id);
-    await store.bump("pushed");
-    await store.journal({
+    await store.recordPush(task.id, null, {
       direction: "crm-to-calendar",
       action: "delete",
       taskId: task.id,

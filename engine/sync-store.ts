@@ -190,6 +190,10 @@ export class SyncStore {
   }
 
   async saveLink(taskId: string, calendarId: string, state: LinkState, remoteUpdated?: string): Promise<void> {
+    await this.upsertLink(this.db, taskId, calendarId, state, remoteUpdated);
+  }
+
+  private async upsertLink(db: Pick<Db, "insert">, taskId: string, calendarId: string, state: LinkState, remoteUpdated?: string): Promise<void> {
     const values = {
       remoteId: state.remoteId,
       etag: state.etag,
@@ -198,10 +202,33 @@ export class SyncStore {
       calendarId,
       updatedAt: new Date(),
     };
-    await this.db
+    await db
       .insert(links)
       .values({ taskId, bindingId: this.bindingId, ...values })
       .onConflictDoUpdate({ target: [links.taskId, links.bindingId], set: values });
+  }
+
+  /**
+   * A calendar write done: the link now reflects it (or is gone, for a deletion),
+   * counted and journaled in one transaction.
+   */
+  async recordPush(
+    taskId: string,
+    write: { calendarId: string; link: LinkState; remoteUpdated?: string } | null,
+    entry: JournalEntry,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      if (write) {
+        await this.upsertLink(tx, taskId, write.calendarId, write.link, write.remoteUpdated);
+      } else {
+        await tx.delete(links).where(and(eq(links.bindingId, this.bindingId), eq(links.taskId, taskId)));
+      }
+      await tx
+        .update(bindingState)
+        .set({ pushed: sql`${bindingState.pushed} + 1` })
+        .where(eq(bindingState.bindingId, this.bindingId));
+      await tx.insert(journal).values({ bindingId: this.bindingId, ...entry });
+    });
   }
 
   async dropLinks(): Promise<void> {

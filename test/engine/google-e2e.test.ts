@@ -10,10 +10,20 @@ const soon = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOSt
 const live = (world: GoogleWorld, calendarId: string) => world.google.user.events(world.email, calendarId).filter((e) => e.status !== "cancelled");
 
 describe(`engine through the API against fake Google (${backend})`, () => {
-  it("R9/R11/R13: create, update and delete in the CRM each cost exactly one Google write, with no echoes", async () => {
+  it("R9/R11/R13: create, update and delete in the CRM each cost exactly one Google call, with no echoes", async () => {
     world = await startGoogleWorld();
     const { typeId, operatorId, bindingId, calendarId } = await world.setUp();
     const writesBefore = world.google.writeCount(calendarId);
+    await world.settle(bindingId);
+    const calls = () => world.google.callLog.filter((c) => c.calendarId === calendarId).length;
+    let callsBefore = calls();
+    /** Google calls the last change cost, once the actor is idle again. */
+    const callsForChange = async () => {
+      await world.settle(bindingId);
+      const spent = calls() - callsBefore;
+      callsBefore = calls();
+      return spent;
+    };
 
     const created = await world.call("POST", "/api/tasks", { eventTypeId: typeId, operatorId, subject: "Oferta handlowa", customer: "ACME", start: soon(24), end: soon(25), features: { Budget: "10k" } });
     expect(created.status).toBe(201);
@@ -22,12 +32,15 @@ describe(`engine through the API against fake Google (${backend})`, () => {
     expect(event.summary).toBe(`Oferta handlowa - (${created.body.number})`);
     expect(event.description).toContain("Budget: 10k");
     expect(event.extendedProperties?.private?.taskcalTaskId).toBe(created.body.id);
+    expect(await callsForChange()).toBe(1);
 
     expect((await world.call("PATCH", `/api/tasks/${created.body.id}`, { subject: "Oferta 2" })).status).toBe(200);
     await expect.poll(() => live(world, calendarId)[0]?.summary).toBe(`Oferta 2 - (${created.body.number})`);
+    expect(await callsForChange()).toBe(1);
 
     expect((await world.call("DELETE", `/api/tasks/${created.body.id}`)).status).toBeLessThan(300);
     await expect.poll(() => live(world, calendarId).length).toBe(0);
+    expect(await callsForChange()).toBe(1);
 
     // A steady state: more syncs write nothing.
     await world.call("POST", `/api/actors/${bindingId}/sync`);
