@@ -158,16 +158,18 @@ export class BindingSync {
     });
     await pass.push();
     await store.saveState({ syncToken, lastSyncAt: this.now() });
-    await this.ensureWatch(adapter, state);
-    return { again: pass.again };
+    // Changes made while a new channel was being opened may have sent notices nobody recognised yet: pull once more.
+    const opened = await this.ensureWatch(adapter, state);
+    return { again: pass.again || opened };
   }
 
   /** Keeps a push channel open where the provider has one (R17: polling becomes a rare backstop). */
-  private async ensureWatch(adapter: CalendarAdapter, state: Awaited<ReturnType<SyncStore["state"]>>): Promise<void> {
+  /** True when a new channel was opened. */
+  private async ensureWatch(adapter: CalendarAdapter, state: Awaited<ReturnType<SyncStore["state"]>>): Promise<boolean> {
     const { webhookUrl, store, secrets, logger } = this.deps;
-    if (!webhookUrl || !adapter.watch || !state.calendarId) return;
+    if (!webhookUrl || !adapter.watch || !state.calendarId) return false;
     const fresh = state.watchChannelId && state.watchExpiresAt && state.watchExpiresAt.getTime() - this.now().getTime() > WATCH_RENEW_MS;
-    if (fresh) return;
+    if (fresh) return false;
     try {
       const channelId = randomUUID();
       const channel = await adapter.watch(state.calendarId, { channelId, address: webhookUrl, token: secrets.sign(channelId) });
@@ -179,9 +181,11 @@ export class BindingSync {
         watchResourceId: channel.resourceId,
         watchExpiresAt: channel.expiresAt ? new Date(channel.expiresAt) : new Date(this.now().getTime() + 86_400_000),
       });
+      return true;
     } catch (error) {
       // Push is an optimisation: without it the poll interval still finds every change.
       logger.warn({ err: error }, "could not open a push channel; polling only");
+      return false;
     }
   }
 }

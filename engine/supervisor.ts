@@ -243,12 +243,14 @@ export class Supervisor implements EngineControl {
 
   async pushNotice(channelId: string, token: string, changed: boolean): Promise<boolean> {
     if (!this.options.secrets.verify(channelId, token)) return false;
+    // A channel's first notice ("sync") can beat the write that records the channel; the token proves it is ours.
+    if (!changed) return true;
     const [row] = await this.db
       .select({ bindingId: bindingState.bindingId })
       .from(bindingState)
       .where(eq(bindingState.watchChannelId, channelId));
     if (!row) return false;
-    if (changed) this.running.get(row.bindingId)?.actor.send({ type: "WEBHOOK" });
+    this.running.get(row.bindingId)?.actor.send({ type: "WEBHOOK" });
     return true;
   }
 

@@ -15,7 +15,7 @@ const once = process.argv.includes("--once");
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -85,6 +85,8 @@ try {
   say("CRM → Google: three tasks became events in “Anna – offers”:");
   for (const event of live()) say(`  ${event.start?.dateTime}  ${event.summary}`);
 
+  // Google's push channel tells taskcal about changes at once (polling is the backstop).
+  await until("the push channel", () => (google.activeChannels().length > 0 ? true : undefined));
   google.user.createEvent(email, calendarId, {
     summary: "Lunch with ACME",
     description: "Added in Google Calendar",

@@ -23,12 +23,14 @@ export interface TaskcalProcess {
   crash(): Promise<void>;
 }
 
-/** Starts `tsx main.ts` with DATA_DIR and the given environment, and waits until /health answers. */
+/** Starts `node --import tsx main.ts` with DATA_DIR and the given environment, and waits until /health answers. */
 export async function startTaskcal(dataDir: string, env: Record<string, string> = {}): Promise<TaskcalProcess> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const output: string[] = [];
-  const child = spawn("node_modules/.bin/tsx", ["main.ts"], {
+  // node itself with tsx's loader (as the container runs it), not the tsx launcher, which would
+  // stay between us and the service: a SIGKILL must reach the service.
+  const child = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
