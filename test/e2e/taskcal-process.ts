@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { jsonClient, type JsonAnswer } from "../json-client";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -18,7 +19,7 @@ export interface TaskcalProcess {
   token: string;
   output: string[];
   exit: Promise<number | null>;
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  api(method: string, path: string, body?: unknown): Promise<JsonAnswer>;
   /** SIGKILL: no shutdown code runs, as in a crash. */
   crash(): Promise<void>;
 }
@@ -51,15 +52,7 @@ export async function startTaskcal(dataDir: string, env: Record<string, string> 
     token,
     output,
     exit,
-    async api(method, path, body) {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
+    api: jsonClient((path, init) => fetch(`${base}${path}`, init), token),
     async crash() {
       child.kill("SIGKILL");
       await exit;

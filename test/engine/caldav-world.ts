@@ -9,6 +9,7 @@ import { createApp } from "../../api/app";
 import { SecretBox } from "../../db/secret-box";
 import type { ActorState } from "../../engine/binding-machine";
 import { Supervisor } from "../../engine/supervisor";
+import { jsonClient, ok } from "../json-client";
 import { openTestDatabase, type TestDatabase } from "../db/harness";
 import { startRadicale, type RadicaleServer, type RadicaleUser } from "../caldav/radicale";
 
@@ -124,20 +125,8 @@ export async function startCalDavWorld(shared?: RadicaleServer): Promise<CalDavW
     },
     requests,
     writeCount: () => requests.filter((r) => !READS.has(r.method)).length,
-    async call(method, path, body) {
-      const res = await engine.app.request(path, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
+    call: jsonClient((path, init) => engine.app.request(path, init), ADMIN),
     async setUp(options = {}) {
-      const ok = (answer: { status: number; body: any }) => {
-        expect(answer.status, JSON.stringify(answer.body)).toBeLessThan(300);
-        return answer.body;
-      };
       ok(await world.call("PATCH", "/api/settings", { pollIntervalSeconds: 3600, conflictPolicy: options.conflictPolicy ?? "latest-wins" }));
       const type = ok(await world.call("POST", "/api/event-types", { name: "Meeting", googleSync: true, display: { fields: ["number", "customer"], features: ["Budget"] } }));
       const operator = ok(

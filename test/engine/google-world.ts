@@ -8,6 +8,7 @@ import { createApp } from "../../api/app";
 import { SecretBox } from "../../db/secret-box";
 import type { ActorState } from "../../engine/binding-machine";
 import { Supervisor } from "../../engine/supervisor";
+import { jsonClient, ok } from "../json-client";
 import { openTestDatabase, type TestDatabase } from "../db/harness";
 import { freePort } from "../e2e/taskcal-process";
 import { startFakeGoogle, type FakeGoogle } from "../fake-google/server";
@@ -74,20 +75,8 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
     supervisor,
     email,
     refreshToken,
-    async call(method, path, body) {
-      const res = await app.request(path, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
+    call: jsonClient((path, init) => app.request(path, init), ADMIN),
     async setUp(options = {}) {
-      const ok = (answer: { status: number; body: any }) => {
-        expect(answer.status, JSON.stringify(answer.body)).toBeLessThan(300);
-        return answer.body;
-      };
       ok(
         await world.call("PATCH", "/api/settings", {
           googleClientId: google.clientId,
