@@ -9,8 +9,18 @@ import { Permanent, type EventTime } from "../types.js";
 type Time = InstanceType<typeof ICAL.Time>;
 type Component = InstanceType<typeof ICAL.Component>;
 
+/** Zone names already checked: luxon builds an Intl formatter per check, and every time of every event asks. */
+const ianaZones = new Map<string, boolean>();
+
 function isIanaZone(tzid: string | undefined): tzid is string {
-  return !!tzid && IANAZone.isValidZone(tzid);
+  if (!tzid) return false;
+  let valid = ianaZones.get(tzid);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(tzid);
+    if (ianaZones.size >= 1024) ianaZones.clear();
+    ianaZones.set(tzid, valid);
+  }
+  return valid;
 }
 
 function wallClock(time: Time) {
@@ -79,12 +89,25 @@ function offsetText(minutes: number): string {
   return `${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
 }
 
+/** Built VTIMEZONEs (jCal) by zone and years: finding the changes takes tens of milliseconds, every event of a zone needs one. */
+const vtimezones = new Map<string, unknown[]>();
+
 /**
  * A VTIMEZONE for an IANA zone, spelling out each offset change in
  * [fromYear, toYear]: RFC 5545 wants one for every TZID used, and servers
  * (Radicale among them) read the times through it.
  */
 export function vtimezoneFor(tzid: string, fromYear: number, toYear: number): Component {
+  const key = `${tzid} ${fromYear} ${toYear}`;
+  const jcal = vtimezones.get(key) ?? (buildVtimezone(tzid, fromYear, toYear).toJSON() as unknown[]);
+  if (!vtimezones.has(key)) {
+    if (vtimezones.size >= 256) vtimezones.clear();
+    vtimezones.set(key, jcal);
+  }
+  return new ICAL.Component(structuredClone(jcal) as any[]);
+}
+
+function buildVtimezone(tzid: string, fromYear: number, toYear: number): Component {
   const vtimezone = new ICAL.Component("vtimezone");
   vtimezone.addPropertyWithValue("tzid", tzid);
   const offsetAt = (ms: number) => DateTime.fromMillis(ms, { zone: tzid }).offset;
