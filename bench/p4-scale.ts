@@ -1,21 +1,30 @@
-// P4 scale: many bindings in one service process, idle: resident memory, CPU
-// time, and polling calls per binding per minute. The service (database,
-// engine, adapters) runs in a child process so that its memory and CPU are
-// its own; the fake Google server stays in the bench process and counts the
-// polls in its call log.
+// P4 scale: many bindings in one service process, idle: resident memory, the
+// memory each binding adds, CPU time, and polling calls and bytes per binding
+// per minute, first with polling alone, then with push channels (polling
+// becomes a backstop, R17). The service (database, engine, adapters, and the
+// webhook's HTTP server) runs in a child process so that its memory and CPU
+// are its own; the fake Google server stays in the bench process and counts
+// the polls and the bytes on its connections.
 import { fork } from "node:child_process";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { serve, type ServerType } from "@hono/node-server";
+import { inArray } from "drizzle-orm";
 import { createGoogleAdapterFactory } from "../adapters/google";
+import { createApp } from "../api/app";
+import { operators } from "../db/schema";
 import { SecretBox } from "../db/secret-box";
 import { Supervisor } from "../engine/supervisor";
 import { startFakeGoogle } from "../test/fake-google/server";
 import type { Scenario } from "./scenario";
-import { acquireDatabase, closeDatabases, logger, progress, round, SECRET_KEY, seedBindings, sleep, waitUntil } from "./world";
+import { acquireDatabase, ADMIN_TOKEN, closeDatabases, logger, round, SECRET_KEY, seedBindings, sleep, waitUntil } from "./world";
 
 interface P4Params {
   bindings: number;
   perAccount: number;
   idleSeconds: number;
+  /** The window with push channels open: long enough to see the backstop polls (BACKSTOP_FACTOR × the interval) at small scale. */
+  pushIdleSeconds: number;
   pollIntervalSeconds: number;
 }
 
@@ -27,28 +36,57 @@ interface ChildConfig extends P4Params {
   tokens: string[];
 }
 
-interface ChildReport {
-  startupSeconds: number;
-  windowStart: number;
-  windowEnd: number;
-  baselineRssMiB: number;
-  baselineHeapMiB: number;
-  rssMiB: number;
-  heapUsedMiB: number;
-  externalMiB: number;
+interface IdleWindow {
+  start: number;
+  end: number;
   cpuMsPerMinute: number;
-  startupCpuSeconds: number;
-  idleActors: number;
 }
 
+interface ChildReport {
+  startupSeconds: number;
+  halfHeapMiB: number;
+  halfRssMiB: number;
+  heapUsedMiB: number;
+  rssMiB: number;
+  externalMiB: number;
+  polling: IdleWindow;
+  push: IdleWindow;
+}
+
+type ChildMessage =
+  | { type: "progress"; message: string }
+  | { type: "mark"; name: string }
+  | { type: "report"; report: ChildReport }
+  | { type: "error"; message: string };
+
 const MiB = 2 ** 20;
+
+function send(message: ChildMessage): void {
+  process.send!(message);
+}
+
+function memory() {
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed / MiB, rss: m.rss / MiB, external: (m.external + m.arrayBuffers) / MiB };
+}
+
+/** CPU used by this process per minute while it sits idle for `seconds`; the parent marks the window's traffic. */
+async function idleWindow(name: string, seconds: number): Promise<IdleWindow> {
+  send({ type: "mark", name: `${name}-start` });
+  const before = process.resourceUsage();
+  const start = Date.now();
+  await sleep(seconds * 1000);
+  const after = process.resourceUsage();
+  const end = Date.now();
+  send({ type: "mark", name: `${name}-end` });
+  const cpuMs = (after.userCPUTime + after.systemCPUTime - before.userCPUTime - before.systemCPUTime) / 1000;
+  return { start, end, cpuMsPerMinute: (cpuMs * 60_000) / (end - start) };
+}
 
 /** The service side, in the child process. */
 async function child(config: ChildConfig): Promise<ChildReport> {
   const database = await acquireDatabase();
-  globalThis.gc?.();
-  const baselineRss = process.memoryUsage().rss;
-  const baselineHeap = process.memoryUsage().heapUsed;
   const secrets = new SecretBox(SECRET_KEY);
   const seeded = await seedBindings(database, secrets, {
     clientId: config.clientId,
@@ -58,50 +96,74 @@ async function child(config: ChildConfig): Promise<ChildReport> {
     pollIntervalSeconds: config.pollIntervalSeconds,
     googleRequestsPerMinute: 500,
   });
+  const ids = seeded.map((b) => b.bindingId);
   const adapters = createGoogleAdapterFactory({ apiRootUrl: config.rootUrl, tokenUrl: config.tokenUrl, requestsPerMinute: 500 });
-  const supervisor = new Supervisor({ database, adapters, secrets, logger, onSettings: (s) => adapters.setRequestsPerMinute(s.googleRequestsPerMinute) });
-  const cpuStart = process.cpuUsage();
+  const makeSupervisor = (webhookUrl?: string) =>
+    new Supervisor({ database, adapters, secrets, logger, webhookUrl, onSettings: (s) => adapters.setRequestsPerMinute(s.googleRequestsPerMinute) });
+  const allIdle = (supervisor: Supervisor, which: string[]) =>
+    waitUntil(`${which.length} actors to idle`, () => which.every((id) => supervisor.isIdle(id)), 60 * 60_000, 250);
+
+  // Half the operators first: the memory the other half adds is what a binding costs, start-up costs aside.
+  const operatorIds = [...new Set(seeded.map((b) => b.operatorId))];
+  const later = operatorIds.slice(Math.ceil(operatorIds.length / 2));
+  await database.db.update(operators).set({ googleEnabled: false }).where(inArray(operators.id, later));
+  const laterSet = new Set(later);
+  const first = seeded.filter((b) => !laterSet.has(b.operatorId)).map((b) => b.bindingId);
+
+  let supervisor = makeSupervisor();
   const started = Date.now();
   await supervisor.start();
-  const ids = seeded.map((b) => b.bindingId);
-  await waitUntil("every actor to idle", () => ids.every((id) => supervisor.isIdle(id)), 30 * 60_000, 250);
-  const startupSeconds = (Date.now() - started) / 1000;
-  const startupCpu = process.cpuUsage(cpuStart);
-  process.send!({ type: "progress", message: `p4: ${ids.length} actors idle after ${startupSeconds.toFixed(1)} s` });
+  await allIdle(supervisor, first);
   await sleep(1_000);
-
-  const before = process.resourceUsage();
-  const windowStart = Date.now();
-  await sleep(config.idleSeconds * 1000);
-  const after = process.resourceUsage();
-  const windowEnd = Date.now();
-  globalThis.gc?.();
-  const memory = process.memoryUsage();
-  const cpuMs = (after.userCPUTime + after.systemCPUTime - before.userCPUTime - before.systemCPUTime) / 1000;
-  const idleActors = ids.filter((id) => supervisor.isIdle(id) || supervisor.stateOf(id) === "incremental").length;
+  const half = memory();
+  await database.db.update(operators).set({ googleEnabled: true }).where(inArray(operators.id, later));
+  await waitUntil("the other half to spawn", () => ids.every((id) => supervisor.stateOf(id) !== null), 60 * 60_000, 250);
+  await allIdle(supervisor, ids);
+  const startupSeconds = (Date.now() - started) / 1000;
+  send({ type: "progress", message: `p4: ${ids.length} actors idle after ${startupSeconds.toFixed(1)} s` });
+  await sleep(1_000);
+  const full = memory();
+  const polling = await idleWindow("polling", config.idleSeconds);
   await supervisor.stop();
+
+  // Push channels: the same bindings, restarted with a webhook the fake's channels notify.
+  // The server first (the supervisor needs its address), the app after (it needs the supervisor).
+  let app: ReturnType<typeof createApp> | undefined;
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: (request) => app!.fetch(request), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+  supervisor = makeSupervisor(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/google`);
+  app = createApp({ database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor });
+  await supervisor.start();
+  await allIdle(supervisor, ids);
+  // Each channel's first notice and the pull after opening it settle before the window.
+  await sleep(Math.max(3_000, config.pollIntervalSeconds * 1000 * 1.5));
+  await allIdle(supervisor, ids);
+  send({ type: "progress", message: "p4: push channels open" });
+  const push = await idleWindow("push", config.pushIdleSeconds);
+
+  await supervisor.stop();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
   await database.release();
   await closeDatabases();
   return {
     startupSeconds,
-    windowStart,
-    windowEnd,
-    baselineRssMiB: baselineRss / MiB,
-    baselineHeapMiB: baselineHeap / MiB,
-    rssMiB: memory.rss / MiB,
-    heapUsedMiB: memory.heapUsed / MiB,
-    externalMiB: (memory.external + memory.arrayBuffers) / MiB,
-    cpuMsPerMinute: (cpuMs * 60_000) / (windowEnd - windowStart),
-    startupCpuSeconds: (startupCpu.user + startupCpu.system) / 1e6,
-    idleActors,
+    halfHeapMiB: half.heap,
+    halfRssMiB: half.rss,
+    heapUsedMiB: full.heap,
+    rssMiB: full.rss,
+    externalMiB: full.external,
+    polling,
+    push,
   };
 }
 
 if (process.argv.includes("--p4-child")) {
   process.once("message", (config: ChildConfig) => {
     child(config).then(
-      (report) => process.send!({ type: "report", report }, () => process.exit(0)),
-      (error: unknown) => process.send!({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1)),
+      (report) => process.send!({ type: "report", report } satisfies ChildMessage, () => process.exit(0)),
+      (error: unknown) =>
+        process.send!({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies ChildMessage, () => process.exit(1)),
     );
   });
 }
@@ -109,59 +171,81 @@ if (process.argv.includes("--p4-child")) {
 export const p4Scale: Scenario<P4Params> = {
   id: "p4",
   title: "P4 scale (idle)",
-  params: (quick) => (quick ? { bindings: 50, perAccount: 10, idleSeconds: 8, pollIntervalSeconds: 4 } : { bindings: 10_000, perAccount: 10, idleSeconds: 60, pollIntervalSeconds: 60 }),
+  params: (quick) =>
+    quick
+      ? { bindings: 50, perAccount: 10, idleSeconds: 10, pushIdleSeconds: 22, pollIntervalSeconds: 2 }
+      : { bindings: 10_000, perAccount: 10, idleSeconds: 60, pushIdleSeconds: 120, pollIntervalSeconds: 60 },
   runs: (quick) => (quick ? 1 : 2),
   metrics: [
     { key: "rssMiB", label: "resident memory (service process)", unit: "MiB", digits: 0 },
-    { key: "heapKiBPerBinding", label: "JS heap per binding (after GC)", unit: "KiB", digits: 1 },
     { key: "heapUsedMiB", label: "JS heap used", unit: "MiB", digits: 0 },
-    { key: "cpuPercent", label: "CPU while idle (% of one core)", unit: "%", digits: 1 },
-    { key: "pollsPerBindingPerMinute", label: "polling calls per binding per minute", digits: 2 },
-    { key: "pollsPerBindingPerInterval", label: "polling calls per binding per poll interval", goal: { op: "<=", value: 1 }, digits: 2 },
+    { key: "heapKiBPerBinding", label: "JS heap each binding adds", unit: "KiB", digits: 1 },
+    { key: "rssKiBPerBinding", label: "resident memory each binding adds", unit: "KiB", digits: 1 },
+    { key: "cpuPercent", label: "CPU while idle, polling alone (% of one core)", unit: "%", digits: 1 },
+    { key: "pollsPerBindingPerInterval", label: "polls per binding per poll interval, polling alone", goal: { op: "<=", value: 1 }, digits: 2 },
+    { key: "bytesPerPoll", label: "bytes on the wire per poll (request and answer)", unit: "B", digits: 0 },
+    { key: "bytesPerBindingPerMinute", label: "polling bytes per binding per minute, polling alone", unit: "B", digits: 0 },
+    { key: "pushPollsPerBindingPerMinute", label: "polls per binding per minute, push channels open", digits: 3 },
+    { key: "pushBytesPerBindingPerMinute", label: "polling bytes per binding per minute, push channels open", unit: "B", digits: 0 },
+    { key: "pushCpuPercent", label: "CPU while idle, push channels open (% of one core)", unit: "%", digits: 1 },
     { key: "startupSeconds", label: "start-up until every actor idles", unit: "s", digits: 1 },
   ],
   async run(params) {
     const google = await startFakeGoogle();
     try {
       const accounts = Math.ceil(params.bindings / params.perAccount);
+      const bindings = accounts * params.perAccount;
       const tokens = Array.from({ length: accounts }, (_, i) => google.addAccount(`scale${i}@bench.example`));
+      const marks = new Map<string, number>();
       const worker = fork(fileURLToPath(import.meta.url), ["--p4-child"], {
         execArgv: ["--import", "tsx", "--expose-gc", ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [])],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
       const report = await new Promise<ChildReport>((resolve, reject) => {
-        worker.on("message", (message: { type: string; report?: ChildReport; message?: string }) => {
-          if (message.type === "progress") progress(message.message!);
-          if (message.type === "report") resolve(message.report!);
+        worker.on("message", (message: ChildMessage) => {
+          if (message.type === "progress") process.stderr.write(`[bench] ${message.message}\n`);
+          if (message.type === "mark") marks.set(message.name, google.trafficBytes());
+          if (message.type === "report") resolve(message.report);
           if (message.type === "error") reject(new Error(`P4 child: ${message.message}`));
         });
         worker.on("exit", (code) => reject(new Error(`P4 child exited with ${code}`)));
-        worker.send({ ...params, bindings: accounts * params.perAccount, rootUrl: google.rootUrl, tokenUrl: google.tokenUrl, clientId: google.clientId, clientSecret: google.clientSecret, tokens } satisfies ChildConfig);
+        worker.send({ ...params, bindings, rootUrl: google.rootUrl, tokenUrl: google.tokenUrl, clientId: google.clientId, clientSecret: google.clientSecret, tokens } satisfies ChildConfig);
       });
-      const bindings = accounts * params.perAccount;
-      const window = google.callLog.filter((c) => c.at >= report.windowStart && c.at <= report.windowEnd);
-      const polls = window.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length;
-      const minutes = (report.windowEnd - report.windowStart) / 60_000;
-      const pollsPerBindingPerMinute = polls / bindings / minutes;
+      const perBindingPerMinute = (window: IdleWindow, name: string) => {
+        const minutes = (window.end - window.start) / 60_000;
+        const calls = google.callLog.filter((c) => c.at >= window.start && c.at <= window.end);
+        const polls = calls.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length;
+        const bytes = marks.get(`${name}-end`)! - marks.get(`${name}-start`)!;
+        return { calls: calls.length, polls: polls / bindings / minutes, bytes: bytes / bindings / minutes, bytesPerPoll: polls ? bytes / polls : null };
+      };
+      const polling = perBindingPerMinute(report.polling, "polling");
+      const push = perBindingPerMinute(report.push, "push");
+      // The child enables the second half of the operators after measuring the first.
+      const added = (accounts - Math.ceil(accounts / 2)) * params.perAccount;
       return {
         metrics: {
           rssMiB: round(report.rssMiB, 0),
-          heapKiBPerBinding: round(((report.heapUsedMiB - report.baselineHeapMiB) * 1024) / bindings, 1),
           heapUsedMiB: round(report.heapUsedMiB, 0),
-          cpuPercent: round(report.cpuMsPerMinute / 600, 1),
-          pollsPerBindingPerMinute: round(pollsPerBindingPerMinute, 2),
-          pollsPerBindingPerInterval: round((pollsPerBindingPerMinute * params.pollIntervalSeconds) / 60, 2),
+          heapKiBPerBinding: round(((report.heapUsedMiB - report.halfHeapMiB) * 1024) / added, 1),
+          rssKiBPerBinding: round(((report.rssMiB - report.halfRssMiB) * 1024) / added, 1),
+          cpuPercent: round(report.polling.cpuMsPerMinute / 600, 1),
+          pollsPerBindingPerInterval: round((polling.polls * params.pollIntervalSeconds) / 60, 2),
+          bytesPerPoll: round(polling.bytesPerPoll, 0),
+          bytesPerBindingPerMinute: round(polling.bytes, 0),
+          pushPollsPerBindingPerMinute: round(push.polls, 3),
+          pushBytesPerBindingPerMinute: round(push.bytes, 0),
+          pushCpuPercent: round(report.push.cpuMsPerMinute / 600, 1),
           startupSeconds: round(report.startupSeconds, 1),
         },
         info: {
           bindings,
           accounts,
-          baselineRssMiB: round(report.baselineRssMiB, 0),
+          bindingsAddedForMarginalMemory: added,
           externalMiB: round(report.externalMiB, 0),
-          startupCpuSeconds: round(report.startupCpuSeconds, 1),
-          callsInWindow: window.length,
-          pollsInWindow: polls,
-          idleActorsAtEnd: report.idleActors,
+          callsInPollingWindow: polling.calls,
+          callsInPushWindow: push.calls,
+          pollsPerBindingPerMinute: round(polling.polls, 2),
+          channels: google.activeChannels().length,
           rateLimitErrors: google.rateLimitErrors,
         },
       };

@@ -108,6 +108,8 @@ export const bindingState = pgTable("binding_state", {
   watchChannelId: text("watch_channel_id"),
   watchResourceId: text("watch_resource_id"),
   watchExpiresAt: timestamp("watch_expires_at", { withTimezone: true }),
+  /** A verified notice arrived on the channel: its address reaches us, so polling can be a rare backstop (R17). */
+  watchProven: boolean("watch_proven").notNull().default(false),
   updatedAt: updatedAt(),
 });
 

@@ -2,7 +2,7 @@
 // what to do lives in BindingSync and the planner.
 import { assign, fromPromise, setup } from "xstate";
 import { AdapterError, AuthRevoked, NotFound, Permanent, RateLimited, SyncTokenExpired } from "../adapters/types";
-import { ConfigurationError, type BindingSync, type SyncMode, type SyncOutcome } from "./binding-sync";
+import { ConfigurationError, WATCH_RENEW_MS, type BindingSync, type SyncMode, type SyncOutcome } from "./binding-sync";
 
 export type ActorState = "authorizing" | "initialImport" | "incremental" | "backoff" | "error" | "paused";
 
@@ -40,6 +40,10 @@ interface Context {
   passPulls: boolean;
   /** Passes run back to back; bounded so a flapping calendar cannot spin. */
   streak: number;
+  /** Expiry of a push channel that has proven to deliver; polling is then a backstop. */
+  channelExpiresAt: number | null;
+  /** When the last pull began: push-only passes for CRM changes must not put the next poll off. */
+  lastPullAt: number;
   retryAfterMs: number;
   lastError: ActorError | null;
   startPaused: boolean;
@@ -55,6 +59,20 @@ export type BindingEvent =
   | { type: "RESYNC" };
 
 const MAX_STREAK = 5;
+
+/** With a working push channel, the calendar is polled this many times less often. */
+export const BACKSTOP_FACTOR = 10;
+
+/**
+ * Time until the next poll, counted from the last pull. A proven push channel
+ * makes polling a rare backstop (R17), but a pass still comes before the
+ * channel needs renewing.
+ */
+export function pollDelay(pollMs: number, channelExpiresAt: number | null, lastPullAt: number, now: number): number {
+  const interval =
+    channelExpiresAt === null ? pollMs : Math.max(pollMs, Math.min(pollMs * BACKSTOP_FACTOR, channelExpiresAt - WATCH_RENEW_MS / 2 - lastPullAt));
+  return Math.max(0, lastPullAt + interval - now);
+}
 
 /** Faults an administrator must fix; retrying will not help. */
 export function isPermanentFault(error: unknown): boolean {
@@ -91,6 +109,8 @@ export function backoffDelay(failures: number, baseMs: number, maxMs: number, re
 
 /** The error an invoked actor failed with (XState types the event as the machine's own events here). */
 const errorOf = (event: unknown): unknown => (event as { error?: unknown }).error;
+/** The outcome a finished sync pass gave (same reason). */
+const outputOf = (event: unknown): SyncOutcome => (event as { output: SyncOutcome }).output;
 
 export const bindingMachine = setup({
   types: {
@@ -104,7 +124,7 @@ export const bindingMachine = setup({
     syncChanges: fromPromise<SyncOutcome, { sync: BindingSync; mode: SyncMode }>(({ input }) => input.sync.sync(input.mode)),
   },
   delays: {
-    pollDelay: ({ context }) => context.pollMs,
+    pollDelay: ({ context }) => pollDelay(context.pollMs, context.channelExpiresAt, context.lastPullAt, Date.now()),
     backoffDelay: ({ context }) => backoffDelay(context.failures, context.backoffBaseMs, context.backoffMaxMs, context.retryAfterMs),
   },
   guards: {
@@ -113,6 +133,7 @@ export const bindingMachine = setup({
   },
   actions: {
     recovered: assign({ failures: 0, retryAfterMs: 0, lastError: null }),
+    noteChannel: assign({ channelExpiresAt: ({ event }) => outputOf(event).channelExpiresAt }),
     failed: assign(({ context, event }) => {
       const error = errorOf(event);
       return {
@@ -136,6 +157,8 @@ export const bindingMachine = setup({
     pushNeeded: false,
     passPulls: true,
     streak: 0,
+    channelExpiresAt: null,
+    lastPullAt: 0,
     retryAfterMs: 0,
     lastError: null,
     startPaused: input.startPaused ?? false,
@@ -170,7 +193,7 @@ export const bindingMachine = setup({
       },
     },
     initialImport: {
-      entry: assign({ retry: "initialImport" }),
+      entry: assign({ retry: "initialImport", lastPullAt: () => Date.now() }),
       on: {
         CRM_CHANGED: { actions: assign({ pushNeeded: true }) },
         SYNC_NOW: { actions: assign({ pullNeeded: true }) },
@@ -181,7 +204,7 @@ export const bindingMachine = setup({
         input: ({ context }) => ({ sync: context.sync }),
         onDone: {
           target: "incremental",
-          actions: [assign(({ event }) => ({ fullImport: false, pullNeeded: event.output.again })), "recovered"],
+          actions: [assign(({ event }) => ({ fullImport: false, pullNeeded: event.output.again })), "recovered", "noteChannel"],
         },
         onError: [
           { guard: "permanent", target: "error", actions: "failed" },
@@ -207,7 +230,13 @@ export const bindingMachine = setup({
         },
         syncing: {
           // Entry runs before the invoke reads its input.
-          entry: assign(({ context }) => ({ passPulls: context.pullNeeded, pullNeeded: false, pushNeeded: false, streak: context.streak + 1 })),
+          entry: assign(({ context }) => ({
+            passPulls: context.pullNeeded,
+            pullNeeded: false,
+            pushNeeded: false,
+            streak: context.streak + 1,
+            lastPullAt: context.pullNeeded ? Date.now() : context.lastPullAt,
+          })),
           on: {
             CRM_CHANGED: { actions: assign({ pushNeeded: true }) },
             SYNC_NOW: { actions: assign({ pullNeeded: true }) },
@@ -222,15 +251,15 @@ export const bindingMachine = setup({
                 guard: ({ context, event }) => event.output.again && context.streak < MAX_STREAK,
                 target: "syncing",
                 reenter: true,
-                actions: [assign({ pullNeeded: true }), "recovered"],
+                actions: [assign({ pullNeeded: true }), "recovered", "noteChannel"],
               },
               {
                 guard: ({ context }) => context.pullNeeded || context.pushNeeded,
                 target: "syncing",
                 reenter: true,
-                actions: "recovered",
+                actions: ["recovered", "noteChannel"],
               },
-              { target: "idle", actions: "recovered" },
+              { target: "idle", actions: ["recovered", "noteChannel"] },
             ],
             onError: [
               { guard: "tokenExpired", target: "#binding.initialImport", actions: assign({ fullImport: true }) },

@@ -29,6 +29,8 @@ export interface SyncDeps {
   logger: Logger;
   /** Where providers with push channels send change notices; absent: polling only. */
   webhookUrl?: string;
+  /** Whether a verified notice already came on this channel (it can beat the write that records the channel). */
+  channelNoticed?: (channelId: string) => boolean;
   now?: () => Date;
 }
 
@@ -36,13 +38,21 @@ export interface SyncDeps {
 const PUSH_CONCURRENCY = 4;
 
 /** Channels are renewed this long before they expire. */
-const WATCH_RENEW_MS = 10 * 60_000;
+export const WATCH_RENEW_MS = 10 * 60_000;
 
 export type SyncMode = "full" | "changes" | "push";
 
 export interface SyncOutcome {
   /** Something changed under us mid-pass (a stale etag, a vanished event): run again right away. */
   again: boolean;
+  /** When the push channel that has proven to reach us expires (ms); null: changes are found by polling. */
+  channelExpiresAt: number | null;
+}
+
+type StateRow = Awaited<ReturnType<SyncStore["state"]>>;
+
+function provenChannelExpiry(state: Pick<StateRow, "watchChannelId" | "watchExpiresAt" | "watchProven">): number | null {
+  return state.watchChannelId && state.watchProven && state.watchExpiresAt ? state.watchExpiresAt.getTime() : null;
 }
 
 export function credentialsFor(config: BindingConfig, secrets: SecretBox): AccountCredentials {
@@ -145,7 +155,7 @@ export class BindingSync {
     if (mode === "push") {
       await pass.push();
       await store.saveState({ lastSyncAt: this.now() });
-      return { again: pass.again };
+      return { again: pass.again, channelExpiresAt: provenChannelExpiry(state) };
     }
     const syncToken = await pass.pull(mode === "full" ? undefined : state.syncToken ?? undefined).catch(async (error) => {
       if (!(error instanceof NotFound)) throw error;
@@ -158,34 +168,41 @@ export class BindingSync {
     });
     await pass.push();
     await store.saveState({ syncToken, lastSyncAt: this.now() });
+    const watch = await this.ensureWatch(adapter, state);
     // Changes made while a new channel was being opened may have sent notices nobody recognised yet: pull once more.
-    const opened = await this.ensureWatch(adapter, state);
-    return { again: pass.again || opened };
+    return { again: pass.again || watch.opened, channelExpiresAt: provenChannelExpiry(watch.state) };
   }
 
-  /** Keeps a push channel open where the provider has one (R17: polling becomes a rare backstop). */
-  /** True when a new channel was opened. */
-  private async ensureWatch(adapter: CalendarAdapter, state: Awaited<ReturnType<SyncStore["state"]>>): Promise<boolean> {
+  /** Keeps a push channel open where the provider has one (R17: polling becomes a rare backstop); `opened` when it is new. */
+  private async ensureWatch(adapter: CalendarAdapter, state: StateRow): Promise<{ opened: boolean; state: Pick<StateRow, "watchChannelId" | "watchExpiresAt" | "watchProven"> }> {
     const { webhookUrl, store, secrets, logger } = this.deps;
-    if (!webhookUrl || !adapter.watch || !state.calendarId) return false;
+    const unchanged = { opened: false, state };
+    if (!webhookUrl || !adapter.watch || !state.calendarId) return unchanged;
     const fresh = state.watchChannelId && state.watchExpiresAt && state.watchExpiresAt.getTime() - this.now().getTime() > WATCH_RENEW_MS;
-    if (fresh) return false;
+    if (fresh) return unchanged;
     try {
       const channelId = randomUUID();
       const channel = await adapter.watch(state.calendarId, { channelId, address: webhookUrl, token: secrets.sign(channelId) });
       if (state.watchChannelId && state.watchResourceId && adapter.stopWatch) {
         await adapter.stopWatch({ channelId: state.watchChannelId, resourceId: state.watchResourceId }).catch(() => {});
       }
-      await store.saveState({
+      const opened = {
         watchChannelId: channel.channelId,
         watchResourceId: channel.resourceId,
         watchExpiresAt: channel.expiresAt ? new Date(channel.expiresAt) : new Date(this.now().getTime() + 86_400_000),
-      });
-      return true;
+        watchProven: false,
+      };
+      await store.saveState(opened);
+      // Asked after the write: a notice handled before it could not find the channel in the table.
+      if (this.deps.channelNoticed?.(channel.channelId)) {
+        opened.watchProven = true;
+        await store.saveState({ watchProven: true });
+      }
+      return { opened: true, state: opened };
     } catch (error) {
       // Push is an optimisation: without it the poll interval still finds every change.
       logger.warn({ err: error }, "could not open a push channel; polling only");
-      return false;
+      return unchanged;
     }
   }
 }

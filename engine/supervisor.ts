@@ -93,6 +93,8 @@ export function topState(value: unknown): ActorState {
 
 export class Supervisor implements EngineControl {
   private readonly running = new Map<string, Running>();
+  /** Channels a verified notice came on, kept for the actor that may not have recorded its channel yet. */
+  private readonly noticedChannels = new Set<string>();
   private readonly unlisten: Array<() => Promise<void>> = [];
   private reconcileTimer: NodeJS.Timeout | null = null;
   private reconciling: Promise<void> = Promise.resolve();
@@ -171,6 +173,7 @@ export class Supervisor implements EngineControl {
       secrets: this.options.secrets,
       logger: logger.child({ bindingId }),
       webhookUrl: this.options.webhookUrl,
+      channelNoticed: (channelId) => this.noticedChannels.has(channelId),
     });
     const actor = createActor(bindingMachine, {
       input: {
@@ -243,12 +246,16 @@ export class Supervisor implements EngineControl {
 
   async pushNotice(channelId: string, token: string, changed: boolean): Promise<boolean> {
     if (!this.options.secrets.verify(channelId, token)) return false;
-    // A channel's first notice ("sync") can beat the write that records the channel; the token proves it is ours.
-    if (!changed) return true;
+    // The notice proves the channel reaches us. Its first one ("sync") can beat the write that records the
+    // channel: remembered before the lookup, so the opening actor sees it either here or in the set.
+    if (this.noticedChannels.size >= 10_000) this.noticedChannels.clear();
+    this.noticedChannels.add(channelId);
     const [row] = await this.db
-      .select({ bindingId: bindingState.bindingId })
+      .select({ bindingId: bindingState.bindingId, proven: bindingState.watchProven })
       .from(bindingState)
       .where(eq(bindingState.watchChannelId, channelId));
+    if (row && !row.proven) await this.db.update(bindingState).set({ watchProven: true }).where(eq(bindingState.watchChannelId, channelId));
+    if (!changed) return true;
     if (!row) return false;
     this.running.get(row.bindingId)?.actor.send({ type: "WEBHOOK" });
     return true;

@@ -33,7 +33,9 @@ export interface EngineWorld {
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
-export async function startEngineWorld(options: { display?: { fields: string[]; features: string[] }; conflictPolicy?: string } = {}): Promise<EngineWorld> {
+export async function startEngineWorld(
+  options: { display?: { fields: string[]; features: string[] }; conflictPolicy?: string; pollIntervalSeconds?: number } = {},
+): Promise<EngineWorld> {
   const database = await openTestDatabase();
   const { db } = database;
   const secrets = new SecretBox("test-key");
@@ -46,7 +48,7 @@ export async function startEngineWorld(options: { display?: { fields: string[]; 
       googleClientId: "client",
       googleClientSecretEnc: secrets.seal("secret"),
       defaultRefreshTokenEnc: secrets.seal("company-account"),
-      pollIntervalSeconds: 3600,
+      pollIntervalSeconds: options.pollIntervalSeconds ?? 3600,
       conflictPolicy: options.conflictPolicy ?? "latest-wins",
       timeZone: "Europe/Warsaw",
     })

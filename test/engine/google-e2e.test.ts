@@ -127,6 +127,21 @@ describe(`accounts, push and pacing against fake Google (${backend})`, () => {
     expect((await world.call("POST", "/webhooks/google", undefined)).status).toBeGreaterThanOrEqual(400);
   });
 
+  it("R17: once its push channel has delivered, a one-second poll interval becomes a rare backstop", async () => {
+    world = await startGoogleWorld({ webhook: true });
+    const { bindingId, calendarId } = await world.setUp({ pollIntervalSeconds: 1 });
+    await expect.poll(() => world.google.activeChannels().length).toBe(1);
+    const lists = () => world.google.callLog.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length;
+    // Google's first notice on a new channel proves the address reaches us; the pass after it stretches the interval.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const before = lists();
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(lists() - before).toBe(0);
+    world.google.user.createEvent(world.email, calendarId, { summary: "Pushed", start: { dateTime: soon(24) }, end: { dateTime: soon(25) } });
+    await expect.poll(async () => (await world.call("GET", "/api/tasks")).body.items.map((t: any) => t.subject), { timeout: 10_000 }).toEqual(["Pushed"]);
+    await world.settle(bindingId);
+  });
+
   it("R17: two bindings on one account share its pace and collect no rate-limit errors", async () => {
     // Google's quota scaled down: 10 calls per second per account; taskcal keeps 540/min (9/s).
     world = await startGoogleWorld({ quota: { limit: 10, windowMs: 1_000 } });

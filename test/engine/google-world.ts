@@ -23,7 +23,7 @@ export interface GoogleWorld {
   refreshToken: string;
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Creates settings, a type, an operator on the company token and a binding; returns their ids. */
-  setUp(options?: { conflictPolicy?: string; googleRequestsPerMinute?: number }): Promise<{ typeId: string; operatorId: string; bindingId: string; calendarId: string }>;
+  setUp(options?: { conflictPolicy?: string; googleRequestsPerMinute?: number; pollIntervalSeconds?: number }): Promise<{ typeId: string; operatorId: string; bindingId: string; calendarId: string }>;
   waitForState(bindingId: string, state: ActorState): Promise<void>;
   settle(bindingId: string): Promise<void>;
   close(): Promise<void>;
@@ -82,7 +82,7 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
           googleClientId: google.clientId,
           googleClientSecret: google.clientSecret,
           defaultRefreshToken: refreshToken,
-          pollIntervalSeconds: 3600,
+          pollIntervalSeconds: options.pollIntervalSeconds ?? 3600,
           conflictPolicy: options.conflictPolicy ?? "latest-wins",
           ...(options.googleRequestsPerMinute ? { googleRequestsPerMinute: options.googleRequestsPerMinute } : {}),
         }),

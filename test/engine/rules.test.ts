@@ -1,7 +1,8 @@
 // The sync rules as pure functions: no I/O, no database.
 import { describe, expect, it } from "vitest";
 import type { CalendarEvent } from "../../adapters/types";
-import { backoffDelay } from "../../engine/binding-machine";
+import { BACKSTOP_FACTOR, backoffDelay, pollDelay } from "../../engine/binding-machine";
+import { WATCH_RENEW_MS } from "../../engine/binding-sync";
 import { editChangesTask, eventShows, parseEvent, renderEvent, SEPARATOR } from "../../engine/event-render";
 import { conflictWinner, decidePull, decidePush, decideRemoteDeletion } from "../../engine/planner";
 import type { RenderContext, SyncTask } from "../../engine/task-model";
@@ -197,5 +198,23 @@ describe("R16: backoff", () => {
     expect(backoffDelay(3, 1000, 60_000, 0, () => 1)).toBe(4000);
     expect(backoffDelay(30, 1000, 60_000, 0, () => 1)).toBe(60_000);
     expect(backoffDelay(1, 1000, 60_000, 7000, () => 1)).toBe(7000);
+  });
+});
+
+describe("R14/R17: when the calendar is polled", () => {
+  const minute = 60_000;
+  it("counts the interval from the last pull, so passes that only push do not put it off", () => {
+    expect(pollDelay(minute, null, 0, 0)).toBe(minute);
+    expect(pollDelay(minute, null, 0, 45_000)).toBe(15_000);
+    expect(pollDelay(minute, null, 0, 90_000)).toBe(0);
+  });
+
+  it("with a push channel that delivers, polls as a backstop, and before the channel must be renewed", () => {
+    const farExpiry = 7 * 24 * 60 * minute;
+    expect(pollDelay(minute, farExpiry, 0, 0)).toBe(BACKSTOP_FACTOR * minute);
+    const soonExpiry = 3 * minute + WATCH_RENEW_MS / 2;
+    expect(pollDelay(minute, soonExpiry, 0, 0)).toBe(3 * minute);
+    // Never more often than the interval, even with a channel about to lapse.
+    expect(pollDelay(minute, 1, 0, 0)).toBe(minute);
   });
 });

@@ -191,6 +191,30 @@ describe(`engine with the memory provider (${backend})`, () => {
     expect(imported[0]).toMatchObject({ allDay: true, startDate: "2030-01-01", endDate: "2030-01-01" });
   });
 
+  it("R14: a steady stream of CRM changes does not put off the poll that brings calendar changes", async () => {
+    world = await startEngineWorld({ pollIntervalSeconds: 1 });
+    await world.settle();
+    const cal = await world.calendarId();
+    const task = await world.addTask({ subject: "Busy" });
+    // A CRM change every 300 ms: each is pushed at once, and the poll still comes every second.
+    let edits = 0;
+    const busy = setInterval(() => {
+      edits++;
+      // Drizzle runs a query only when it is awaited or then-ed.
+      void world.database.db.update(tasks).set({ subject: `Busy ${edits}` }).where(eq(tasks.id, task.id)).then(() => undefined);
+    }, 300);
+    try {
+      await new Promise((r) => setTimeout(r, 1_500));
+      world.memory.userCreateEvent(cal, { summary: "Made in the calendar", start: { date: "2030-01-01" }, end: { date: "2030-01-02" } });
+      await expect.poll(async () => (await world.database.db.select().from(tasks).where(eq(tasks.subject, "Made in the calendar"))).length, { timeout: 4_000 }).toBe(1);
+    } finally {
+      clearInterval(busy);
+    }
+    // The stream really was being pushed meanwhile (creation, edits, the imported event's number).
+    expect(world.memory.writeCount(cal)).toBeGreaterThan(3);
+    await world.settle();
+  });
+
   it("R16: transient faults back off and recover with the work still done; revoked access waits in error for a restart", async () => {
     world = await startEngineWorld();
     await world.settle();

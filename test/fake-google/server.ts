@@ -53,7 +53,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { CalendarState } from "./calendar-state.js";
 import { defaultErrorFor, GoogleApiError, notFound } from "./google-errors.js";
 import type { GoogleCalendar, GoogleEvent } from "./resources.js";
@@ -141,6 +141,8 @@ export interface FakeGoogle {
   /** Notifications sent to watch channels. */
   readonly notifications: SentNotification[];
   activeChannels(): WatchChannelRecord[];
+  /** Bytes read and written on the server's connections so far (HTTP as sent, token endpoint included). */
+  trafficBytes(): number;
   /** Acting as the account's owner in Google's UI. */
   user: UserActions;
   close(): Promise<void>;
@@ -368,6 +370,15 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       sendJson(res, 500, defaultErrorFor(500).body());
     });
   });
+  const sockets = new Set<Socket>();
+  let closedSocketBytes = 0;
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      closedSocketBytes += socket.bytesRead + socket.bytesWritten;
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const rootUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
@@ -413,6 +424,11 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     },
     clearFaults() {
       faults = [];
+    },
+    trafficBytes() {
+      let bytes = closedSocketBytes;
+      for (const socket of sockets) bytes += socket.bytesRead + socket.bytesWritten;
+      return bytes;
     },
     invalidateSyncTokens: (calendarId) => state.invalidateSyncTokens(calendarId),
     callLog,

@@ -1,0 +1,1 @@
+ALTER TABLE "binding_state" ADD COLUMN "watch_proven" boolean DEFAULT false NOT NULL;
