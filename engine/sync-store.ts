@@ -71,6 +71,61 @@ const editColumns = (edit: TaskEdit) => ({
   timeZone: edit.timeZone,
 });
 
+/**
+ * The queries every pass runs, built once per database: building a query's
+ * SQL costs more CPU than running it, and 10,000 bindings poll all day.
+ */
+function prepareHotQueries(db: Db) {
+  const id = sql.placeholder("bindingId");
+  const ours = and(eq(tasks.operatorId, sql.placeholder("operatorId")), eq(tasks.eventTypeId, sql.placeholder("eventTypeId")));
+  return {
+    config: db
+      .select({ binding: bindings, operator: operators, eventType: eventTypes, settings })
+      .from(bindings)
+      .innerJoin(operators, eq(operators.id, bindings.operatorId))
+      .innerJoin(eventTypes, eq(eventTypes.id, bindings.eventTypeId))
+      .innerJoin(settings, eq(settings.id, 1))
+      .where(eq(bindings.id, id))
+      .prepare("taskcal_binding_config"),
+    state: db.select().from(bindingState).where(eq(bindingState.bindingId, id)).prepare("taskcal_binding_state"),
+    unlinked: db
+      .select({ task: tasks })
+      .from(tasks)
+      .leftJoin(links, and(eq(links.taskId, tasks.id), eq(links.bindingId, id)))
+      .where(
+        and(
+          ours,
+          eq(tasks.deleted, false),
+          isNull(links.taskId),
+          or(
+            and(eq(tasks.allDay, true), sql`${tasks.endDate} >= ${sql.placeholder("startDate")}`),
+            and(eq(tasks.allDay, false), sql`${tasks.endAt} >= ${sql.placeholder("startInstant")}`),
+          ),
+        ),
+      )
+      .prepare("taskcal_unlinked_tasks"),
+    linkedChanged: db
+      .select({ task: tasks, link: links })
+      .from(links)
+      .innerJoin(tasks, eq(tasks.id, links.taskId))
+      .where(
+        and(
+          eq(links.bindingId, id),
+          or(lt(links.syncedVersion, tasks.version), ne(tasks.operatorId, sql.placeholder("operatorId")), ne(tasks.eventTypeId, sql.placeholder("eventTypeId"))),
+        ),
+      )
+      .prepare("taskcal_linked_changed_tasks"),
+  };
+}
+
+const hotQueries = new WeakMap<Db, ReturnType<typeof prepareHotQueries>>();
+
+function hot(db: Db): ReturnType<typeof prepareHotQueries> {
+  let queries = hotQueries.get(db);
+  if (!queries) hotQueries.set(db, (queries = prepareHotQueries(db)));
+  return queries;
+}
+
 export class SyncStore {
   constructor(
     private readonly db: Db,
@@ -79,20 +134,16 @@ export class SyncStore {
 
   /** The binding with everything that shapes its sync, or null when it is gone. */
   async config(): Promise<BindingConfig | null> {
-    const [row] = await this.db
-      .select({ binding: bindings, operator: operators, eventType: eventTypes, settings })
-      .from(bindings)
-      .innerJoin(operators, eq(operators.id, bindings.operatorId))
-      .innerJoin(eventTypes, eq(eventTypes.id, bindings.eventTypeId))
-      .innerJoin(settings, eq(settings.id, 1))
-      .where(eq(bindings.id, this.bindingId));
+    const [row] = await hot(this.db).config.execute({ bindingId: this.bindingId });
     return row ?? null;
   }
 
   async state(): Promise<BindingStateRow> {
+    const [row] = await hot(this.db).state.execute({ bindingId: this.bindingId });
+    if (row) return row;
     await this.db.insert(bindingState).values({ bindingId: this.bindingId }).onConflictDoNothing();
-    const [row] = await this.db.select().from(bindingState).where(eq(bindingState.bindingId, this.bindingId));
-    return row;
+    const [made] = await hot(this.db).state.execute({ bindingId: this.bindingId });
+    return made;
   }
 
   async saveState(patch: Partial<Omit<BindingStateRow, "bindingId">>): Promise<void> {
@@ -159,30 +210,9 @@ export class SyncStore {
    * linked tasks that moved to another operator or type.
    */
   async pendingPushes(config: BindingConfig, window: SyncWindow): Promise<Array<{ task: SyncTask; link: LinkRow | null }>> {
-    const ours = and(eq(tasks.operatorId, config.binding.operatorId), eq(tasks.eventTypeId, config.binding.eventTypeId));
-    const inWindow = or(
-      and(eq(tasks.allDay, true), sql`${tasks.endDate} >= ${window.startDate}`),
-      and(eq(tasks.allDay, false), sql`${tasks.endAt} >= ${window.startInstant.toISOString()}`),
-    );
-    const unlinked = await this.db
-      .select({ task: tasks })
-      .from(tasks)
-      .leftJoin(links, and(eq(links.taskId, tasks.id), eq(links.bindingId, this.bindingId)))
-      .where(and(ours, eq(tasks.deleted, false), isNull(links.taskId), inWindow));
-    const linked = await this.db
-      .select({ task: tasks, link: links })
-      .from(links)
-      .innerJoin(tasks, eq(tasks.id, links.taskId))
-      .where(
-        and(
-          eq(links.bindingId, this.bindingId),
-          or(
-            lt(links.syncedVersion, tasks.version),
-            ne(tasks.operatorId, config.binding.operatorId),
-            ne(tasks.eventTypeId, config.binding.eventTypeId),
-          ),
-        ),
-      );
+    const params = { bindingId: this.bindingId, operatorId: config.binding.operatorId, eventTypeId: config.binding.eventTypeId };
+    const unlinked = await hot(this.db).unlinked.execute({ ...params, startDate: window.startDate, startInstant: window.startInstant.toISOString() });
+    const linked = await hot(this.db).linkedChanged.execute(params);
     return [
       ...unlinked.map((r) => ({ task: toSyncTask(r.task), link: null })),
       ...linked.map((r) => ({ task: toSyncTask(r.task), link: r.link })),

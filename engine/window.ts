@@ -9,9 +9,20 @@ export interface SyncWindow {
   startInstant: Date;
 }
 
+/** Windows by minute, months and zone: every pass of every binding asks, and luxon's zone arithmetic is not cheap. */
+const windows = new Map<string, SyncWindow>();
+
 export function syncWindow(now: Date, monthsBack: number, timeZone: string): SyncWindow {
-  const start = DateTime.fromJSDate(now, { zone: timeZone }).minus({ months: monthsBack }).startOf("day");
-  return { startDate: start.toISODate()!, startInstant: start.toJSDate() };
+  // Days start on a whole minute in every zone, so one minute has one window.
+  const key = `${Math.floor(now.getTime() / 60_000)} ${monthsBack} ${timeZone}`;
+  let window = windows.get(key);
+  if (!window) {
+    const start = DateTime.fromJSDate(now, { zone: timeZone }).minus({ months: monthsBack }).startOf("day");
+    window = { startDate: start.toISODate()!, startInstant: start.toJSDate() };
+    if (windows.size >= 64) windows.clear();
+    windows.set(key, window);
+  }
+  return window;
 }
 
 /** A task is inside when its end is on or after the window start. */
