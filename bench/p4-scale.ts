@@ -48,7 +48,10 @@ interface ChildReport {
   halfRssMiB: number;
   heapUsedMiB: number;
   rssMiB: number;
+  heapTotalMiB: number;
   externalMiB: number;
+  /** Open sockets (database, Google keep-alive) and timers when measured. */
+  resources: Record<string, number>;
   polling: IdleWindow;
   push: IdleWindow;
 }
@@ -68,7 +71,7 @@ function send(message: ChildMessage): void {
 function memory() {
   globalThis.gc?.();
   const m = process.memoryUsage();
-  return { heap: m.heapUsed / MiB, rss: m.rss / MiB, external: (m.external + m.arrayBuffers) / MiB };
+  return { heap: m.heapUsed / MiB, heapTotal: m.heapTotal / MiB, rss: m.rss / MiB, external: (m.external + m.arrayBuffers) / MiB };
 }
 
 /** CPU used by this process per minute while it sits idle for `seconds`; the parent marks the window's traffic. */
@@ -123,6 +126,8 @@ async function child(config: ChildConfig): Promise<ChildReport> {
   send({ type: "progress", message: `p4: ${ids.length} actors idle after ${startupSeconds.toFixed(1)} s` });
   await sleep(1_000);
   const full = memory();
+  const resources: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) resources[kind] = (resources[kind] ?? 0) + 1;
   const polling = await idleWindow("polling", config.idleSeconds);
   await supervisor.stop();
 
@@ -152,7 +157,9 @@ async function child(config: ChildConfig): Promise<ChildReport> {
     halfRssMiB: half.rss,
     heapUsedMiB: full.heap,
     rssMiB: full.rss,
+    heapTotalMiB: full.heapTotal,
     externalMiB: full.external,
+    resources,
     polling,
     push,
   };
@@ -173,7 +180,7 @@ export const p4Scale: Scenario<P4Params> = {
   title: "P4 scale (idle)",
   params: (quick) =>
     quick
-      ? { bindings: 50, perAccount: 10, idleSeconds: 10, pushIdleSeconds: 22, pollIntervalSeconds: 2 }
+      ? { bindings: 50, perAccount: 5, idleSeconds: 10, pushIdleSeconds: 22, pollIntervalSeconds: 2 }
       : { bindings: 10_000, perAccount: 10, idleSeconds: 60, pushIdleSeconds: 120, pollIntervalSeconds: 60 },
   runs: (quick) => (quick ? 1 : 2),
   metrics: [
@@ -241,7 +248,9 @@ export const p4Scale: Scenario<P4Params> = {
           bindings,
           accounts,
           bindingsAddedForMarginalMemory: added,
+          heapTotalMiB: round(report.heapTotalMiB, 0),
           externalMiB: round(report.externalMiB, 0),
+          activeResources: report.resources,
           callsInPollingWindow: polling.calls,
           callsInPushWindow: push.calls,
           pollsPerBindingPerMinute: round(polling.polls, 2),

@@ -8,6 +8,7 @@ import type { SecretBox } from "../db/secret-box";
 import { eventShows, parseEvent, renderEvent } from "./event-render";
 import { decidePull, decidePush, decideRemoteDeletion, type ConflictPolicy, type LinkState } from "./planner";
 import { toLinkState, type BindingConfig, type LinkRow, type SyncStore } from "./sync-store";
+import type { Limiter } from "./limiter";
 import { TASK_ID_PROPERTY, type RenderContext, type SyncTask } from "./task-model";
 import { syncWindow, taskInWindow, type SyncWindow } from "./window";
 
@@ -31,6 +32,8 @@ export interface SyncDeps {
   webhookUrl?: string;
   /** Whether a verified notice already came on this channel (it can beat the write that records the channel). */
   channelNoticed?: (channelId: string) => boolean;
+  /** Slots shared by all bindings for authorization and full imports; unlimited without. */
+  startSlots?: Limiter;
   now?: () => Date;
 }
 
@@ -86,9 +89,15 @@ export function credentialsFor(config: BindingConfig, secrets: SecretBox): Accou
 export class BindingSync {
   private readonly now: () => Date;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(private readonly deps: SyncDeps) {
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The actor stopped: steps still waiting for a start slot give it up. */
+  close(): void {
+    this.closed = true;
   }
 
   /** Resolves when no step is running: a stopped actor's last step still finishes its writes. */
@@ -111,7 +120,7 @@ export class BindingSync {
 
   /** R6 and R5: finds (or creates) the calendar, keeps its id, and refuses a calendar another binding on the account holds. */
   authorize(): Promise<{ hasSyncToken: boolean }> {
-    return this.track(this.authorizeStep());
+    return this.track(this.inStartSlot(() => this.authorizeStep()));
   }
 
   /**
@@ -121,7 +130,12 @@ export class BindingSync {
    * every write still catches a calendar change made meanwhile (R13).
    */
   sync(mode: SyncMode): Promise<SyncOutcome> {
-    return this.track(this.syncStep(mode));
+    return this.track(mode === "full" ? this.inStartSlot(() => this.syncStep(mode)) : this.syncStep(mode));
+  }
+
+  private inStartSlot<T>(step: () => Promise<T>): Promise<T> {
+    const slots = this.deps.startSlots;
+    return slots ? slots.run(step, () => this.closed) : step();
   }
 
   private async authorizeStep(): Promise<{ hasSyncToken: boolean }> {

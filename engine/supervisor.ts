@@ -9,6 +9,7 @@ import { bindings, bindingState, eventTypes, journal, operators, settings } from
 import type { SecretBox } from "../db/secret-box";
 import { bindingMachine, type ActorError, type ActorState, type BindingEvent } from "./binding-machine";
 import { BindingSync } from "./binding-sync";
+import { Limiter } from "./limiter";
 import { SyncStore } from "./sync-store";
 
 export interface ActorView {
@@ -59,6 +60,8 @@ export interface SupervisorOptions {
   webhookUrl?: string;
   /** Told the settings on every reconcile (the Google pacer follows googleRequestsPerMinute). */
   onSettings?: (current: typeof settings.$inferSelect) => void;
+  /** Actors authorizing or importing at once (default 200); the rest wait their turn. */
+  startConcurrency?: number;
 }
 
 interface Running {
@@ -93,6 +96,7 @@ export function topState(value: unknown): ActorState {
 
 export class Supervisor implements EngineControl {
   private readonly running = new Map<string, Running>();
+  private readonly startSlots: Limiter;
   /** Channels a verified notice came on, kept for the actor that may not have recorded its channel yet. */
   private readonly noticedChannels = new Set<string>();
   private readonly unlisten: Array<() => Promise<void>> = [];
@@ -100,7 +104,9 @@ export class Supervisor implements EngineControl {
   private reconciling: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly options: SupervisorOptions) {}
+  constructor(private readonly options: SupervisorOptions) {
+    this.startSlots = new Limiter(options.startConcurrency ?? 200);
+  }
 
   private get db() {
     return this.options.database.db;
@@ -174,6 +180,7 @@ export class Supervisor implements EngineControl {
       logger: logger.child({ bindingId }),
       webhookUrl: this.options.webhookUrl,
       channelNoticed: (channelId) => this.noticedChannels.has(channelId),
+      startSlots: this.startSlots,
     });
     const actor = createActor(bindingMachine, {
       input: {
@@ -226,6 +233,7 @@ export class Supervisor implements EngineControl {
     if (!entry) return;
     this.running.delete(bindingId);
     entry.actor.stop();
+    entry.sync.close();
     await entry.sync.idle();
     await entry.writes;
   }

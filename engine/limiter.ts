@@ -1,0 +1,34 @@
+// A bounded number of slots shared by many callers, first come first served.
+// The supervisor gives one to every actor for authorization and full imports:
+// a start with 10,000 bindings then runs a few hundred of those at a time
+// instead of all at once (the same total work, a fraction of the memory peak).
+
+/** Work whose caller went away while it waited for a slot. */
+export class Cancelled extends Error {
+  constructor() {
+    super("cancelled while waiting for a slot");
+    this.name = "Cancelled";
+  }
+}
+
+export class Limiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly size: number) {}
+
+  /** Runs `work` in a slot; when `cancelled()` says so by the time the slot comes, gives it back and throws Cancelled. */
+  async run<T>(work: () => Promise<T>, cancelled: () => boolean = () => false): Promise<T> {
+    if (this.active < this.size) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      if (cancelled()) throw new Cancelled();
+      return await work();
+    } finally {
+      // The slot passes straight to the next waiter, or is freed.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
