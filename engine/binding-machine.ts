@@ -132,8 +132,8 @@ export const bindingMachine = setup({
     tokenExpired: ({ event }) => errorOf(event) instanceof SyncTokenExpired,
   },
   actions: {
-    recovered: assign({ failures: 0, retryAfterMs: 0, lastError: null }),
-    noteChannel: assign({ channelExpiresAt: ({ event }) => outputOf(event).channelExpiresAt }),
+    /** A pass finished: faults are behind us, and it says whether a push channel works. */
+    passDone: assign(({ event }) => ({ failures: 0, retryAfterMs: 0, lastError: null, channelExpiresAt: outputOf(event).channelExpiresAt })),
     failed: assign(({ context, event }) => {
       const error = errorOf(event);
       return {
@@ -204,7 +204,7 @@ export const bindingMachine = setup({
         input: ({ context }) => ({ sync: context.sync }),
         onDone: {
           target: "incremental",
-          actions: [assign(({ event }) => ({ fullImport: false, pullNeeded: event.output.again })), "recovered", "noteChannel"],
+          actions: [assign(({ event }) => ({ fullImport: false, pullNeeded: event.output.again })), "passDone"],
         },
         onError: [
           { guard: "permanent", target: "error", actions: "failed" },
@@ -251,15 +251,15 @@ export const bindingMachine = setup({
                 guard: ({ context, event }) => event.output.again && context.streak < MAX_STREAK,
                 target: "syncing",
                 reenter: true,
-                actions: [assign({ pullNeeded: true }), "recovered", "noteChannel"],
+                actions: [assign({ pullNeeded: true }), "passDone"],
               },
               {
                 guard: ({ context }) => context.pullNeeded || context.pushNeeded,
                 target: "syncing",
                 reenter: true,
-                actions: ["recovered", "noteChannel"],
+                actions: "passDone",
               },
-              { target: "idle", actions: ["recovered", "noteChannel"] },
+              { target: "idle", actions: "passDone" },
             ],
             onError: [
               { guard: "tokenExpired", target: "#binding.initialImport", actions: assign({ fullImport: true }) },

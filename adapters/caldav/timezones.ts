@@ -99,8 +99,9 @@ const vtimezones = new Map<string, unknown[]>();
  */
 export function vtimezoneFor(tzid: string, fromYear: number, toYear: number): Component {
   const key = `${tzid} ${fromYear} ${toYear}`;
-  const jcal = vtimezones.get(key) ?? (buildVtimezone(tzid, fromYear, toYear).toJSON() as unknown[]);
-  if (!vtimezones.has(key)) {
+  let jcal = vtimezones.get(key);
+  if (!jcal) {
+    jcal = buildVtimezone(tzid, fromYear, toYear).toJSON() as unknown[];
     if (vtimezones.size >= 256) vtimezones.clear();
     vtimezones.set(key, jcal);
   }
