@@ -3,7 +3,7 @@
 // push channels (the fake POSTs watch notifications to the service's
 // /webhooks/google over HTTP), once with polling alone.
 import type { Scenario } from "./scenario";
-import { acquireDatabase, eventIdForTaskId, insertTasks, progress, quantile, round, sleep, startWorld, waitUntil } from "./world";
+import { acquireDatabase, callKind, eventIdForTaskId, insertTasks, progress, quantile, round, sleep, startWorld, waitUntil } from "./world";
 
 interface P2Params {
   /** Bindings, each on its own account; edits run on all of them at once. */
@@ -57,7 +57,7 @@ async function measure(params: P2Params, mode: "webhook" | "polling"): Promise<{
       }),
     );
     await stop();
-    const polls = google.callLog.slice(logFrom).filter((c) => c.method === "GET" && c.path.endsWith("/events")).length;
+    const polls = google.callLog.slice(logFrom).filter((c) => callKind(c) === "events.list").length;
     return { latencies, missing, notifications: google.notifications.length, polls };
   } finally {
     await world.close();

@@ -6,9 +6,7 @@
 // are its own; the fake Google server stays in the bench process and counts
 // the polls and the bytes on its connections.
 import { fork } from "node:child_process";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { serve, type ServerType } from "@hono/node-server";
 import { inArray } from "drizzle-orm";
 import { createGoogleAdapterFactory } from "../adapters/google";
 import { createApp } from "../api/app";
@@ -17,7 +15,7 @@ import { SecretBox } from "../db/secret-box";
 import { Supervisor } from "../engine/supervisor";
 import { startFakeGoogle } from "../test/fake-google/server";
 import type { Scenario } from "./scenario";
-import { acquireDatabase, ADMIN_TOKEN, closeDatabases, logger, round, SECRET_KEY, seedBindings, sleep, waitUntil } from "./world";
+import { acquireDatabase, ADMIN_TOKEN, callKind, closeDatabases, logger, round, SECRET_KEY, seedBindings, sleep, startWebhookServer, waitUntil } from "./world";
 
 interface P4Params {
   bindings: number;
@@ -132,13 +130,9 @@ async function child(config: ChildConfig): Promise<ChildReport> {
   await supervisor.stop();
 
   // Push channels: the same bindings, restarted with a webhook the fake's channels notify.
-  // The server first (the supervisor needs its address), the app after (it needs the supervisor).
-  let app: ReturnType<typeof createApp> | undefined;
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: (request) => app!.fetch(request), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-  });
-  supervisor = makeSupervisor(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/google`);
-  app = createApp({ database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor });
+  const server = await startWebhookServer();
+  supervisor = makeSupervisor(server.webhookUrl);
+  server.serve(createApp({ database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor }));
   await supervisor.start();
   await allIdle(supervisor, ids);
   // Each channel's first notice and the pull after opening it settle before the window.
@@ -148,7 +142,7 @@ async function child(config: ChildConfig): Promise<ChildReport> {
   const push = await idleWindow("push", config.pushIdleSeconds);
 
   await supervisor.stop();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   await database.release();
   await closeDatabases();
   return {
@@ -221,7 +215,7 @@ export const p4Scale: Scenario<P4Params> = {
       const perBindingPerMinute = (window: IdleWindow, name: string) => {
         const minutes = (window.end - window.start) / 60_000;
         const calls = google.callLog.filter((c) => c.at >= window.start && c.at <= window.end);
-        const polls = calls.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length;
+        const polls = calls.filter((c) => callKind(c) === "events.list").length;
         const bytes = marks.get(`${name}-end`)! - marks.get(`${name}-start`)!;
         return { calls: calls.length, polls: polls / bindings / minutes, bytes: bytes / bindings / minutes, bytesPerPoll: polls ? bytes / polls : null };
       };

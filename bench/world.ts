@@ -246,6 +246,33 @@ export interface World {
   close(): Promise<void>;
 }
 
+export interface WebhookServer {
+  /** Where the fake's watch channels post: give it to the supervisor. */
+  webhookUrl: string;
+  /** The app to serve, once the supervisor it needs exists. */
+  serve(app: ReturnType<typeof createApp>): void;
+  close(): Promise<void>;
+}
+
+/** An HTTP server for push notices, started first: the supervisor needs its address, the app needs the supervisor. */
+export async function startWebhookServer(): Promise<WebhookServer> {
+  let app: ReturnType<typeof createApp> | undefined;
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: (request) => app!.fetch(request), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+  return {
+    webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/google`,
+    serve(served) {
+      app = served;
+    },
+    async close() {
+      const s = server as ServerType & { closeAllConnections?: () => void };
+      s.closeAllConnections?.();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    },
+  };
+}
+
 export async function startWorld(options: WorldOptions): Promise<World> {
   const google = await startFakeGoogle(options.fake);
   const secrets = new SecretBox(SECRET_KEY);
@@ -257,16 +284,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const caldav = options.caldav ? createCalDavAdapterFactory() : null;
   const factory: AdapterFactory = (credentials) => (credentials.provider === "caldav" && caldav ? caldav(credentials) : adapters(credentials));
 
-  // The HTTP server starts first: the supervisor needs its address, the app needs the supervisor.
-  let server: ServerType | undefined;
-  let webhookUrl: string | undefined;
-  let app: ReturnType<typeof createApp> | undefined;
-  if (options.webhook) {
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: (request) => app!.fetch(request), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-    });
-    webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/google`;
-  }
+  const server = options.webhook ? await startWebhookServer() : undefined;
+  const webhookUrl = server?.webhookUrl;
   const supervisor = new Supervisor({
     database: options.database,
     adapters: factory,
@@ -275,7 +294,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     webhookUrl,
     onSettings: (current) => adapters.setRequestsPerMinute(current.googleRequestsPerMinute),
   });
-  app = createApp({ database: options.database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor });
+  const app = createApp({ database: options.database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor });
+  server?.serve(app);
   const emails: string[] = [];
 
   const world: World = {
@@ -287,7 +307,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     app,
     webhookUrl,
     async call(method, path, body) {
-      const res = await app!.request(path, {
+      const res = await app.request(path, {
         method,
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -311,11 +331,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     },
     async close() {
       await supervisor.stop();
-      if (server) {
-        const s = server as ServerType & { closeAllConnections?: () => void };
-        s.closeAllConnections?.();
-        await new Promise<void>((resolve) => s.close(() => resolve()));
-      }
+      await server?.close();
       await google.close();
     },
   };

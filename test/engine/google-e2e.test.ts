@@ -8,6 +8,8 @@ afterEach(() => world?.close());
 
 const soon = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
 const live = (world: GoogleWorld, calendarId: string) => world.google.user.events(world.email, calendarId).filter((e) => e.status !== "cancelled");
+/** events.list calls (full listings and polls) the engine has made so far. */
+const eventListings = () => world.google.callLog.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length;
 
 describe(`engine through the API against fake Google (${backend})`, () => {
   it("R9/R11/R13: create, update and delete in the CRM each cost exactly one Google call, with no echoes", async () => {
@@ -118,12 +120,12 @@ describe(`accounts, push and pacing against fake Google (${backend})`, () => {
     world = await startGoogleWorld({ webhook: true });
     const { bindingId, calendarId } = await world.setUp();
     await expect.poll(() => world.google.activeChannels().length).toBe(1);
-    const listsBefore = world.google.callLog.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length;
+    const listsBefore = eventListings();
     world.google.user.createEvent(world.email, calendarId, { summary: "Pushed", start: { dateTime: soon(24) }, end: { dateTime: soon(25) } });
     // The poll interval is an hour: only the notice can make this arrive.
     await expect.poll(async () => (await world.call("GET", "/api/tasks")).body.items.map((t: any) => t.subject), { timeout: 10_000 }).toEqual(["Pushed"]);
     await world.settle(bindingId);
-    expect(world.google.callLog.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length).toBeGreaterThan(listsBefore);
+    expect(eventListings()).toBeGreaterThan(listsBefore);
     expect((await world.call("POST", "/webhooks/google", undefined)).status).toBeGreaterThanOrEqual(400);
   });
 
@@ -131,12 +133,11 @@ describe(`accounts, push and pacing against fake Google (${backend})`, () => {
     world = await startGoogleWorld({ webhook: true });
     const { bindingId, calendarId } = await world.setUp({ pollIntervalSeconds: 1 });
     await expect.poll(() => world.google.activeChannels().length).toBe(1);
-    const lists = () => world.google.callLog.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length;
     // Google's first notice on a new channel proves the address reaches us; the pass after it stretches the interval.
     await new Promise((r) => setTimeout(r, 2_500));
-    const before = lists();
+    const before = eventListings();
     await new Promise((r) => setTimeout(r, 3_000));
-    expect(lists() - before).toBe(0);
+    expect(eventListings() - before).toBe(0);
     world.google.user.createEvent(world.email, calendarId, { summary: "Pushed", start: { dateTime: soon(24) }, end: { dateTime: soon(25) } });
     await expect.poll(async () => (await world.call("GET", "/api/tasks")).body.items.map((t: any) => t.subject), { timeout: 10_000 }).toEqual(["Pushed"]);
     await world.settle(bindingId);
