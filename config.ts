@@ -3,19 +3,65 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
+import { type CalDavEgressPolicy, normalizeAllowedHost } from "./adapters/caldav/egress.js";
 
-const ConfigSchema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
-  DATA_DIR: z.string().default("./data"),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
-  HOST: z.string().default("127.0.0.1"),
-  ADMIN_TOKEN: z.string().min(8, "must be at least 8 characters").optional(),
-  SECRET_KEY: z.string().min(16, "must be at least 16 characters").optional(),
-  GOOGLE_API_ROOT_URL: z.url().default("https://www.googleapis.com/"),
-  GOOGLE_OAUTH_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
-  PUBLIC_URL: z.url().optional(),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+/** Comma-separated host names (`*.example.com` for any name under example.com), normalized for comparison. */
+const hostList = z.string().transform((value, ctx) => {
+  const hosts: string[] = [];
+  for (const entry of value.split(",").map((part) => part.trim())) {
+    if (!entry) continue;
+    const host = normalizeAllowedHost(entry);
+    if (host) hosts.push(host);
+    else
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(entry)} is not a host name (give names like dav.example.com or *.example.com, comma-separated)`,
+      });
+  }
+  return hosts;
 });
+
+/** Bearer tokens shorter than this are refused; shorter than RECOMMENDED_TOKEN_LENGTH, warned about at start. */
+const MIN_TOKEN_LENGTH = 16;
+const RECOMMENDED_TOKEN_LENGTH = 32;
+
+const bearerToken = z
+  .string()
+  .min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters (${RECOMMENDED_TOKEN_LENGTH} or more recommended)`);
+
+const ConfigSchema = z
+  .object({
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+      .optional(),
+    DATA_DIR: z.string().default("./data"),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    HOST: z.string().default("127.0.0.1"),
+    ADMIN_TOKEN: bearerToken.optional(),
+    READONLY_TOKEN: bearerToken.optional(),
+    SECRET_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+    SECRET_KEY_PREVIOUS: z.string().min(16, "must be at least 16 characters").optional(),
+    TASKCAL_PROVIDERS: z
+      .string()
+      .transform((list) =>
+        list
+          .split(",")
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .optional(),
+    GOOGLE_API_ROOT_URL: z.url().default("https://www.googleapis.com/"),
+    GOOGLE_OAUTH_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
+    PUBLIC_URL: z.url().optional(),
+    CALDAV_ALLOW_HTTP: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
+    CALDAV_ALLOWED_HOSTS: hostList.default([]),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .refine((c) => c.READONLY_TOKEN === undefined || c.READONLY_TOKEN !== c.ADMIN_TOKEN, {
+    path: ["READONLY_TOKEN"],
+    error: "must differ from ADMIN_TOKEN",
+  });
 
 export interface Config {
   /** Absent: embedded PGlite under dataDir. */
@@ -24,11 +70,19 @@ export interface Config {
   port: number;
   host: string;
   adminToken?: string;
+  /** Bearer token that may only read (GET) under /api; absent: no such access. */
+  readonlyToken?: string;
   secretKey?: string;
+  /** The key secrets were sealed with before a rotation: still opens them, until re-sealed. */
+  secretKeyPrevious?: string;
+  /** Provider modules to load beside the built-in ones: paths (relative to the working folder) or package names. */
+  providerModules: string[];
   googleApiRootUrl: string;
   googleOAuthTokenUrl: string;
   /** Where Google can reach this service; enables push channels (webhooks) instead of polling alone. */
   publicUrl?: string;
+  /** Where CalDAV requests may go: https only unless CALDAV_ALLOW_HTTP, and CALDAV_ALLOWED_HOSTS when set. */
+  caldavEgress: CalDavEgressPolicy;
   logLevel: string;
 }
 
@@ -47,12 +101,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: c.PORT,
     host: c.HOST,
     adminToken: c.ADMIN_TOKEN,
+    readonlyToken: c.READONLY_TOKEN,
     secretKey: c.SECRET_KEY,
+    secretKeyPrevious: c.SECRET_KEY_PREVIOUS,
+    providerModules: c.TASKCAL_PROVIDERS ?? [],
     googleApiRootUrl: c.GOOGLE_API_ROOT_URL,
     googleOAuthTokenUrl: c.GOOGLE_OAUTH_TOKEN_URL,
     publicUrl: c.PUBLIC_URL,
+    caldavEgress: { allowHttp: c.CALDAV_ALLOW_HTTP === "true", allowedHosts: c.CALDAV_ALLOWED_HOSTS },
     logLevel: c.LOG_LEVEL,
   };
+}
+
+/** What is allowed but unwise in `config`, for the log at start. */
+export function configWarnings(config: Config): string[] {
+  const tokens: [string, string | undefined][] = [
+    ["ADMIN_TOKEN", config.adminToken],
+    ["READONLY_TOKEN", config.readonlyToken],
+  ];
+  return tokens
+    .filter(([, token]) => token !== undefined && token.length < RECOMMENDED_TOKEN_LENGTH)
+    .map(([name]) => `${name} is shorter than ${RECOMMENDED_TOKEN_LENGTH} characters: use a longer random one (openssl rand -base64 32)`);
 }
 
 /**

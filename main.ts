@@ -1,7 +1,7 @@
 // The service from the environment: the only place that reads it.
-import { loadConfig, type Config } from "./config";
-import { createLogger } from "./logger";
-import { startService } from "./service";
+import { type Config, loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { startService } from "./service.js";
 
 let config: Config;
 try {

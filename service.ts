@@ -1,22 +1,29 @@
 // The whole service from a configuration: database (migrated), the sync engine
 // and the HTTP API. main.ts runs it from the environment; the demo runs it too.
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
+import { z } from "@hono/zod-openapi";
 import type { Logger } from "pino";
-import { createProviders } from "./adapters/providers";
-import { createApp } from "./api/app";
-import { readOrCreateKeyFile, type Config } from "./config";
-import { openDatabase, type Database } from "./db/database";
-import { SecretBox } from "./db/secret-box";
-import { Supervisor } from "./engine/supervisor";
+import { registerBuiltInProviders } from "./adapters/built-in.js";
+import type { ProviderDefinition } from "./adapters/provider.js";
+import { ProviderRegistry } from "./adapters/registry.js";
+import { createApp } from "./api/app.js";
+import { type Config, configWarnings, readOrCreateKeyFile } from "./config.js";
+import { type Database, openDatabase } from "./db/database.js";
+import { checkSecretKey, type KeyState, resealSecrets } from "./db/queries/secrets.js";
+import { SecretBox } from "./db/secret-box.js";
+import { Supervisor } from "./engine/supervisor.js";
 
 export interface RunningService {
   url: string;
   adminToken: string;
   database: Database;
   supervisor: Supervisor;
+  providers: ProviderRegistry;
+  /** Whether SECRET_KEY opens the stored secrets ("wrong": the service runs, but credentials must be entered again). */
+  secretKey: KeyState;
   /** Stops taking requests, lets passes in flight finish, closes the database. */
   stop(): Promise<void>;
 }
@@ -29,31 +36,73 @@ function key(logger: Logger, given: string | undefined, path: string, encoding: 
   return value;
 }
 
-export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+export interface ServiceOptions {
+  /** Providers registered beside the built-in ones and TASKCAL_PROVIDERS' modules (an embedding program's own). */
+  providers?: ProviderDefinition[];
+}
+
+/** Built-in providers first, registered as an external one is; then the installation's own. */
+async function providerRegistry(config: Config, logger: Logger, extra: ProviderDefinition[]): Promise<ProviderRegistry> {
+  const registry = new ProviderRegistry();
+  registerBuiltInProviders(registry, {
+    google: { apiRootUrl: config.googleApiRootUrl, tokenUrl: config.googleOAuthTokenUrl, logger },
+    caldav: config.caldavEgress,
+  });
+  for (const definition of extra) registry.register(definition, "a provider given to startService");
+  await registry.load(config.providerModules, { z }, process.cwd());
+  for (const { definition } of registry.list()) logger.info({ provider: definition.id }, `provider ${definition.displayName} registered`);
+  return registry;
+}
+
+/**
+ * SECRET_KEY against what the database holds: older ciphertexts and those of
+ * SECRET_KEY_PREVIOUS are sealed again; a wrong key is said in one line, and
+ * the service runs on so that credentials can be entered again.
+ */
+async function settleSecrets(database: Database, secrets: SecretBox, logger: Logger): Promise<KeyState> {
+  const state = await checkSecretKey(database, secrets);
+  if (state === "wrong") {
+    logger.error(
+      "SECRET_KEY does not open the secrets stored in this database (a different or lost key): actors needing them wait in error (secrets_unreadable); start with the right SECRET_KEY, or enter the credentials again",
+    );
+    return state;
+  }
+  const resealed = await resealSecrets(database, secrets);
+  if (resealed > 0) logger.info({ resealed }, "stored secrets sealed again under SECRET_KEY");
+  return state;
+}
+
+export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
+  for (const warning of configWarnings(config)) logger.warn(warning);
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const adminToken = key(logger, config.adminToken, join(dataDir, "admin-token"), "base64url", "ADMIN_TOKEN");
   const secretKey = key(logger, config.secretKey, join(dataDir, "secret-key"), "hex", "SECRET_KEY");
-  const secrets = new SecretBox(secretKey);
+  const secrets = new SecretBox(secretKey, config.secretKeyPrevious);
 
   const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(dataDir, "pglite") });
   logger.info({ database: database.kind }, "database ready, migrations applied");
+  const secretKeyState = await settleSecrets(database, secrets, logger);
 
-  const providers = createProviders({
-    google: { apiRootUrl: config.googleApiRootUrl, tokenUrl: config.googleOAuthTokenUrl, requestsPerMinute: 500 },
-    logger,
-  });
+  const providers = await providerRegistry(config, logger, options.providers ?? []);
   const supervisor = new Supervisor({
     database,
-    adapters: providers,
+    providers,
     secrets,
     logger,
     webhookUrl: config.publicUrl ? new URL("webhooks/google", config.publicUrl.replace(/\/?$/, "/")).toString() : undefined,
-    onSettings: (settings) => providers.setGoogleRequestsPerMinute(settings.googleRequestsPerMinute),
   });
   await supervisor.start();
 
-  const app = createApp({ database, secrets, adminToken, logger, engine: supervisor });
+  const app = createApp({
+    database,
+    secrets,
+    adminToken,
+    readonlyToken: config.readonlyToken,
+    logger,
+    engine: supervisor,
+    providers,
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((ready) => server.once("listening", ready));
   const { address, port } = server.address() as AddressInfo;
@@ -65,6 +114,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     adminToken,
     database,
     supervisor,
+    providers,
+    secretKey: secretKeyState,
     async stop() {
       await new Promise<void>((done) => server.close(() => done()));
       await supervisor.stop();

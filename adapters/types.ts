@@ -7,7 +7,11 @@ export type EventTime =
   | { date: string } // YYYY-MM-DD; as an end it is exclusive (iCalendar and Google agree)
   | { dateTime: string; timeZone?: string }; // ISO 8601 with offset; timeZone is IANA
 
-/** What a caller writes. */
+/**
+ * What a caller writes: the fields it owns. A field left undefined is not the
+ * caller's (a location the binding does not show): an update keeps whatever
+ * the calendar holds there.
+ */
 export interface EventData {
   summary: string;
   description?: string;
@@ -18,16 +22,30 @@ export interface EventData {
   privateProperties?: Record<string, string>;
 }
 
-/** What a provider returns. */
-export interface CalendarEvent extends EventData {
-  id: string;
+/**
+ * What an update starts from: the event as the caller last saw it. `resource`
+ * is the provider's whole representation, opaque to callers, handed back so
+ * that everything the caller does not own (attendees, reminders, colour,
+ * alarms, conference data) survives the write (R18).
+ */
+export interface EventBase {
   etag: string;
+  resource?: unknown;
+}
+
+/** What a provider returns. */
+export interface CalendarEvent extends EventData, EventBase {
+  id: string;
   /** ISO 8601 time of the last change, as the provider reports it. */
   updated?: string;
   /** Set on one occurrence of a recurring series: the id of the series. */
   recurringEventId?: string;
   /** The occurrence's original start within its series. */
   originalStart?: EventTime;
+  /** The provider lets this application read the event but not change it (Google's events from Gmail). */
+  readOnly?: boolean;
+  /** A status rather than an appointment (out of office, focus time, working location, birthdays): not synced. */
+  statusOnly?: boolean;
 }
 
 export interface CalendarRef {
@@ -35,6 +53,8 @@ export interface CalendarRef {
   name: string;
   /** True when findOrCreateCalendar had to create it. */
   created: boolean;
+  /** False when the account may only read the calendar; absent when the provider does not say. */
+  writable?: boolean;
 }
 
 export interface ChangeQuery {
@@ -55,6 +75,8 @@ export interface ChangePage {
   nextPageToken?: string;
   /** Set on the last page: the token for the next incremental listing. */
   syncToken?: string;
+  /** Items the provider could not turn into events (a malformed iCalendar resource): reported, not skipped silently. */
+  unreadable?: { id: string; message: string }[];
 }
 
 export interface WatchRequest {
@@ -93,8 +115,12 @@ export interface CalendarAdapter {
   /** Finds a calendar by display name (every page), creating it when missing. */
   findOrCreateCalendar(name: string): Promise<CalendarRef>;
 
-  /** The event id this provider uses for a task: derived from the task id, so a repeated insert is safe. */
-  eventIdForTask(taskId: string): string;
+  /**
+   * The event id this provider uses for a task in a calendar: derived from
+   * both, so a repeated insert is safe (R13) and a task that lands in another
+   * calendar can never meet a cancelled copy of itself there.
+   */
+  eventIdForTask(taskId: string, calendarId: string): string;
 
   /**
    * For providers whose change feed may report a deleted series by its id
@@ -113,40 +139,27 @@ export interface CalendarAdapter {
    */
   createEvent(calendarId: string, eventId: string, data: EventData): Promise<CreateResult>;
 
-  /** Replaces an event's data if its etag still matches; PreconditionFailed otherwise. */
-  updateEvent(calendarId: string, eventId: string, data: EventData, etag: string): Promise<CalendarEvent>;
+  /**
+   * Writes `data` over the event as `base` shows it, if its etag still
+   * matches (PreconditionFailed otherwise). Only the fields `data` owns change;
+   * the rest of `base.resource` is kept. Without a resource the provider reads
+   * the event first rather than overwrite what it does not know.
+   */
+  updateEvent(calendarId: string, eventId: string, data: EventData, base: EventBase): Promise<CalendarEvent>;
 
   /** Deletes an event (if `etag` is given, only when it still matches). An event already gone is success. */
   deleteEvent(calendarId: string, eventId: string, etag?: string): Promise<void>;
+
+  /**
+   * Moves an event whole (attendees and all) to another calendar of the same
+   * account, where the provider can; the event keeps its id.
+   */
+  moveEvent?(fromCalendarId: string, eventId: string, toCalendarId: string): Promise<CalendarEvent>;
 
   /** Starts push notifications for a calendar, where the provider has them. */
   watch?(calendarId: string, request: WatchRequest): Promise<WatchChannel>;
   stopWatch?(channel: WatchChannel): Promise<void>;
 }
-
-export interface GoogleCredentials {
-  provider: "google";
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
-}
-
-export interface CalDavCredentials {
-  provider: "caldav";
-  serverUrl: string;
-  username: string;
-  password: string;
-}
-
-export interface MemoryCredentials {
-  provider: "memory";
-  account: string;
-}
-
-export type AccountCredentials = GoogleCredentials | CalDavCredentials | MemoryCredentials;
-
-/** Makes adapters for accounts; the engine gets one of these, never a provider module. */
-export type AdapterFactory = (credentials: AccountCredentials) => CalendarAdapter;
 
 // ---- normalized errors -------------------------------------------------
 
@@ -158,6 +171,7 @@ export type AdapterErrorCode =
   | "PreconditionFailed"
   | "NotFound"
   | "AlreadyExists"
+  | "PermissionDenied"
   | "Permanent";
 
 /** Every adapter failure is one of these. Messages never contain secrets. */
@@ -178,7 +192,11 @@ export abstract class AdapterError extends Error {
 export class RateLimited extends AdapterError {
   readonly code = "RateLimited";
   readonly retryable = true;
-  constructor(message: string, status?: number, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    status?: number,
+    readonly retryAfterMs?: number,
+  ) {
     super(message, status);
   }
 }
@@ -206,7 +224,12 @@ export class AlreadyExists extends AdapterError {
   readonly code = "AlreadyExists";
   readonly retryable = false;
 }
-/** Won't succeed by retrying: bad request, missing permission, calendar gone. */
+/** The account may not do this (HTTP 403 that is not a rate limit): about one item, or the whole calendar when it repeats. */
+export class PermissionDenied extends AdapterError {
+  readonly code = "PermissionDenied";
+  readonly retryable = false;
+}
+/** Won't succeed by retrying: a request the provider refuses (HTTP 400), data it cannot read. */
 export class Permanent extends AdapterError {
   readonly code = "Permanent";
   readonly retryable = false;

@@ -2,19 +2,24 @@
 // the OpenAPI document built from the very schemas that validate requests.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { bearerAuth } from "./auth";
-import type { ApiDeps, AppEnv } from "./deps";
-import { ApiError, errorHandler, respond, validationHook } from "./errors";
-import { requestLog } from "./request-log";
-import { actorRoutes } from "./routes/actors";
-import { docsRoutes } from "./routes/docs";
-import { eventTypeRoutes } from "./routes/event-types";
-import { healthRoutes } from "./routes/health";
-import { operatorCalendarRoutes } from "./routes/operator-calendars";
-import { operatorRoutes } from "./routes/operators";
-import { settingsRoutes } from "./routes/settings";
-import { taskRoutes } from "./routes/tasks";
-import { webhookRoutes } from "./routes/webhooks";
+import { bearerAuth } from "./auth.js";
+import type { ApiDeps, AppEnv } from "./deps.js";
+import { ApiError, errorHandler, respond, validationHook } from "./errors.js";
+import { requestLog } from "./request-log.js";
+import { actorRoutes } from "./routes/actors.js";
+import { auditRoutes } from "./routes/audit.js";
+import { docsRoutes } from "./routes/docs.js";
+import { eventTypeRoutes } from "./routes/event-types.js";
+import { healthRoutes } from "./routes/health.js";
+import { operatorCalendarRoutes } from "./routes/operator-calendars.js";
+import { operatorRoutes } from "./routes/operators.js";
+import { providerRoutes } from "./routes/providers.js";
+import { settingsRoutes } from "./routes/settings.js";
+import { taskRoutes } from "./routes/tasks.js";
+import { webhookRoutes } from "./routes/webhooks.js";
+import { errorResponse } from "./schemas/common.js";
+import { accountComponent } from "./schemas/operators.js";
+import { SignInThrottle } from "./sign-in-throttle.js";
 
 /** The largest valid task (description, 50 features), even in 4-byte characters, is well under this. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -29,10 +34,11 @@ export function createApp(deps: ApiDeps) {
     c.set("secrets", deps.secrets);
     c.set("logger", deps.logger);
     if (deps.engine) c.set("engine", deps.engine);
+    c.set("providers", deps.providers);
     await next();
   });
   app.use(requestLog);
-  app.use("/api/*", bearerAuth(deps.adminToken));
+  app.use("/api/*", bearerAuth({ admin: deps.adminToken, readonly: deps.readonlyToken }, deps.signInThrottle ?? new SignInThrottle()));
   app.use(
     "/api/*",
     bodyLimit({
@@ -43,18 +49,32 @@ export function createApp(deps: ApiDeps) {
 
   app.route("/", healthRoutes(deps.database.ping));
   app.route("/", docsRoutes);
-  app.route("/api/settings", settingsRoutes);
+  app.route("/api/settings", settingsRoutes(deps.providers));
+  app.route("/api/providers", providerRoutes(deps.providers));
   app.route("/api/event-types", eventTypeRoutes);
-  app.route("/api/operators", operatorRoutes);
+  app.route("/api/operators", operatorRoutes(deps.providers));
   app.route("/api/operators", operatorCalendarRoutes);
   app.route("/api/tasks", taskRoutes);
   app.route("/api/actors", actorRoutes);
+  app.route("/api/audit", auditRoutes);
   app.route("/webhooks", webhookRoutes);
 
+  // Any write under /api can meet the read-only token: declared here, so routes added later are covered too.
+  for (const definition of app.openAPIRegistry.definitions) {
+    if (definition.type !== "route" || !definition.route.path.startsWith("/api/") || definition.route.method === "get") continue;
+    definition.route.responses = { ...definition.route.responses, 403: errorResponse(403) };
+  }
+  // Each provider's account schema, which the operator routes' `account` refers to by name.
+  // As JSON Schema rather than through `.openapi()`: a provider module may hold another zod instance than this app's.
+  for (const provider of deps.providers.list()) {
+    const schema = z.toJSONSchema(provider.account, { io: "input", unrepresentable: "any" });
+    delete schema.$schema;
+    app.openAPIRegistry.registerComponent("schemas", accountComponent(provider.definition.id), schema as never);
+  }
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "ADMIN_TOKEN (generated into DATA_DIR/admin-token when unset)",
+    description: "ADMIN_TOKEN (generated into DATA_DIR/admin-token when unset), or READONLY_TOKEN for GETs only",
   });
   app.openAPIRegistry.registerPath({
     method: "get",
@@ -64,13 +84,19 @@ export function createApp(deps: ApiDeps) {
     security: [],
     responses: { 200: { description: "OpenAPI document", content: { "application/json": { schema: z.object({}).passthrough() } } } },
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "taskcal",
-      version: "0.1.0",
-      description: "Two-way sync between CRM tasks and operators' calendars. Errors: {\"error\": {\"code\", \"message\", \"details\"?}}.",
-    },
-  });
+  // The document cannot change once the app is built: made on the first request, then served as it is.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get("/openapi.json", (c) =>
+    c.json(
+      (document ??= app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "taskcal",
+          version: "0.1.0",
+          description: 'Two-way sync between CRM tasks and operators\' calendars. Errors: {"error": {"code", "message", "details"?}}.',
+        },
+      })),
+    ),
+  );
   return app;
 }

@@ -1,39 +1,24 @@
-// R5 across operators: every Google operator with useConfigToken uses the
-// settings' default token, so they share one account and its calendar names.
-// Individual tokens may also share an account, but that is only knowable after
-// authorization; the engine puts the later actor in `error` then.
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
-import type { Db } from "../db/database";
-import { bindings, operators } from "../db/schema";
-import { ApiError } from "./errors";
+// R5 across operators: every operator with useConfigToken on a provider with
+// a company account uses that one account, so they share its calendar names.
+// Individual accounts may also be one account, but that is only knowable
+// after authorization; the engine puts the later actor in `error` then.
+import type { ProviderRegistry } from "../adapters/registry.js";
+import { sharedAccountHolder } from "../db/queries/bindings.js";
+import type { Tx } from "../db/queries/prepared.js";
+import { ApiError } from "./errors.js";
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export const sharesCompanyAccount = (providers: ProviderRegistry, operator: { provider: string; useConfigToken: boolean }) =>
+  operator.useConfigToken && providers.get(operator.provider)?.definition.capabilities.companyAccount === true;
 
-export const sharesDefaultAccount = (operator: { provider: string; useConfigToken: boolean }) =>
-  operator.provider === "google" && operator.useConfigToken;
-
-/** Serializes binding changes, so two requests cannot both pass the clash check. */
-export async function lockBindings(tx: Tx) {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('taskcal.bindings'))`);
-}
-
-/** 409 when another operator on the shared account already binds one of `names`. */
-export async function refuseSharedAccountClash(tx: Tx, operatorId: string, names: string[], pathOf: (name: string) => string) {
-  if (names.length === 0) return;
-  const [clash] = await tx
-    .select({ operator: operators.name, operatorId: operators.id, calendarName: bindings.calendarName })
-    .from(bindings)
-    .innerJoin(operators, eq(operators.id, bindings.operatorId))
-    .where(
-      and(
-        ne(operators.id, operatorId),
-        eq(operators.provider, "google"),
-        eq(operators.useConfigToken, true),
-        inArray(bindings.calendarName, names),
-      ),
-    )
-    .limit(1);
+/** 409 when another operator on the same company account already binds one of `names`. */
+export async function refuseSharedAccountClash(
+  tx: Tx,
+  operator: { id: string; provider: string },
+  names: string[],
+  pathOf: (name: string) => string,
+) {
+  const clash = await sharedAccountHolder(tx, operator.provider, operator.id, names);
   if (!clash) return;
-  const why = `calendar ${JSON.stringify(clash.calendarName)} is already bound by operator ${clash.operator} (${clash.operatorId}) on the shared default-token account`;
+  const why = `calendar ${JSON.stringify(clash.calendarName)} is already bound by operator ${clash.operator} (${clash.operatorId}) on the shared company account`;
   throw new ApiError("conflict", `${pathOf(clash.calendarName)}: ${why}`, [{ path: pathOf(clash.calendarName), message: why }]);
 }

@@ -1,18 +1,29 @@
 // What the API needs from the process, handed to createApp and reached by
 // handlers through Hono's context variables.
 import type { Logger } from "pino";
-import type { Database, Db } from "../db/database";
-import type { SecretBox } from "../db/secret-box";
-import type { EngineControl } from "../engine/supervisor";
+import type { ProviderRegistry } from "../adapters/registry.js";
+import type { Database, Db } from "../db/database.js";
+import type { SecretBox } from "../db/secret-box.js";
+import type { EngineControl } from "../engine/engine-control.js";
+import type { SignInThrottle } from "./sign-in-throttle.js";
+
+/** Which bearer token a request came with. */
+export type TokenKind = "admin" | "readonly";
 
 export interface ApiDeps {
   database: Database;
   secrets: SecretBox;
   /** Bearer token for /api/*. */
   adminToken: string;
+  /** Bearer token for GETs under /api only; absent: no read-only access. */
+  readonlyToken?: string;
+  /** Counts failed sign-ins per address; default 10 a minute. Tests give one with their own clock. */
+  signInThrottle?: SignInThrottle;
   logger: Logger;
   /** The running sync engine; absent when this process serves the API alone. */
   engine?: EngineControl;
+  /** The calendar providers operators may use; their schemas shape the operator and settings routes. */
+  providers: ProviderRegistry;
 }
 
 export interface AppEnv {
@@ -21,5 +32,8 @@ export interface AppEnv {
     secrets: SecretBox;
     logger: Logger;
     engine?: EngineControl;
+    providers: ProviderRegistry;
+    /** Set under /api by the bearer check. */
+    tokenKind: TokenKind;
   };
 }

@@ -6,17 +6,21 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import type { ZodError } from "zod";
+import { driverErrorOf, summarizeDatabaseError } from "../db/errors.js";
 
 const statusOf = {
   invalid_input: 400,
   invalid_json: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_reference: 422,
   type_not_synchronized: 422,
+  too_many_attempts: 429,
   database_unavailable: 503,
   engine_unavailable: 503,
   internal: 500,
@@ -35,6 +39,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Sent with the answer (Retry-After). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = "ApiError";
@@ -58,7 +64,7 @@ export function errorBody(error: ApiError) {
 }
 
 export function respond(c: Context, error: ApiError) {
-  return c.json(errorBody(error), error.status);
+  return c.json(errorBody(error), error.status, error.headers);
 }
 
 function pathText(path: readonly PropertyKey[]): string {
@@ -107,32 +113,19 @@ const constraintFields: Record<string, string> = {
   bindings_operator_type_key: "eventTypeId",
 };
 
-interface PgErrorLike {
-  code?: string;
-  constraint?: string;
-  constraint_name?: string;
-  detail?: string;
-}
-
-/** Drizzle wraps driver errors; both drivers put the SQLSTATE in `code`. */
-function pgError(error: unknown): PgErrorLike | undefined {
-  for (let e = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    const code = (e as PgErrorLike).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return e as PgErrorLike;
-  }
-  return undefined;
-}
-
 /** Constraint violations that slip past the handlers' checks (races) are clashes, never 500s. */
 export function fromDatabase(error: unknown): ApiError | undefined {
-  const pg = pgError(error);
+  const pg = driverErrorOf(error);
   if (!pg) return undefined;
   const constraint = pg.constraint ?? pg.constraint_name ?? "";
   const field = constraintFields[constraint];
   switch (pg.code) {
     case "23505":
-      return new ApiError("conflict", field ? `${field}: already taken` : "conflicts with an existing record",
-        field ? [{ path: field, message: "already taken" }] : undefined);
+      return new ApiError(
+        "conflict",
+        field ? `${field}: already taken` : "conflicts with an existing record",
+        field ? [{ path: field, message: "already taken" }] : undefined,
+      );
     case "23503":
       return new ApiError("conflict", "still referenced by other records, or references a record that is gone");
     // Text PostgreSQL cannot store (NUL characters) or read: the input's fault, not the server's.
@@ -160,7 +153,9 @@ export function errorHandler(logger: Logger) {
     }
     const mapped = fromDatabase(error);
     if (mapped) return respond(c, mapped);
-    logger.error({ err: error, method: c.req.method, path: c.req.path }, "unhandled error");
+    // A database error is logged as its summary: its query and parameters (task texts, sealed secrets) stay out.
+    const database = summarizeDatabaseError(error);
+    logger.error({ ...(database ? { database } : { err: error }), method: c.req.method, path: c.req.path }, "unhandled error");
     return respond(c, new ApiError("internal", "internal error"));
   };
 }

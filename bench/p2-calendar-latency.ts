@@ -2,8 +2,8 @@
 // user actions) until the task row changes (its NOTIFY reaches us): once with
 // push channels (the fake POSTs watch notifications to the service's
 // /webhooks/google over HTTP), once with polling alone.
-import type { Scenario } from "./scenario";
-import { acquireDatabase, callKind, eventIdForTaskId, insertTasks, progress, quantile, round, sleep, startWorld, waitUntil } from "./world";
+import type { Scenario } from "./scenario.js";
+import { acquireDatabase, callKind, eventIdForTaskId, insertTasks, progress, quantile, round, sleep, startWorld, waitUntil } from "./world.js";
 
 interface P2Params {
   /** Bindings, each on its own account; edits run on all of them at once. */
@@ -13,7 +13,10 @@ interface P2Params {
   pollIntervalSeconds: number;
 }
 
-async function measure(params: P2Params, mode: "webhook" | "polling"): Promise<{ latencies: number[]; missing: number; notifications: number; polls: number }> {
+async function measure(
+  params: P2Params,
+  mode: "webhook" | "polling",
+): Promise<{ latencies: number[]; missing: number; notifications: number; polls: number }> {
   const database = await acquireDatabase();
   const webhook = mode === "webhook";
   const world = await startWorld({ database, webhook });
@@ -24,7 +27,10 @@ async function measure(params: P2Params, mode: "webhook" | "polling"): Promise<{
     const { google } = world;
     await world.start();
     await waitUntil("the initial imports", () => google.writeCount() >= taskIds.length, 120_000, 50);
-    await world.waitIdle(seeded.map((b) => b.bindingId), 120_000);
+    await world.waitIdle(
+      seeded.map((b) => b.bindingId),
+      120_000,
+    );
     if (webhook) await waitUntil("watch channels", () => google.activeChannels().length >= seeded.length, 30_000);
     await sleep(300);
 
@@ -46,13 +52,13 @@ async function measure(params: P2Params, mode: "webhook" | "polling"): Promise<{
           await sleep(Math.random() * spreadMs);
           const seen = new Promise<number>((resolve) => waiting.set(taskId, () => resolve(Date.now())));
           const t0 = Date.now();
-          google.user.updateEvent(email, calendarId, eventIdForTaskId(taskId), { location: `${mode} ${e}` });
+          google.user.updateEvent(email, calendarId, eventIdForTaskId(taskId, calendarId), { summary: `${mode} ${e}` });
           const t1 = await Promise.race([seen, sleep(spreadMs * 3 + 10_000).then(() => null)]);
           waiting.delete(taskId);
           if (t1 === null) missing++;
           else latencies.push(t1 - t0);
           // Let the pass the edit caused (and the CRM notice it raised) finish.
-          await waitUntil("the actor to settle", () => world.supervisor.isIdle(binding.bindingId), 20_000, 10);
+          await waitUntil("the actor to settle", () => world.supervisor.actorStatus(binding.bindingId)?.idle ?? false, 20_000, 10);
         }
       }),
     );

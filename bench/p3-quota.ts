@@ -3,8 +3,8 @@
 // several windows), googleRequestsPerMinute set to match, and an initial
 // import of many tasks into one calendar. Achieved calls/min as a fraction of
 // Q, and the 403/429 answers (goal: ≥ 0.95 of Q, none).
-import type { Scenario } from "./scenario";
-import { acquireDatabase, countKinds, insertTasks, progress, round, startWorld, waitUntil } from "./world";
+import type { Scenario } from "./scenario.js";
+import { acquireDatabase, countKinds, insertTasks, progress, round, startWorld, waitUntil } from "./world.js";
 
 interface P3Params {
   tasks: number;
@@ -32,7 +32,10 @@ export const p3Quota: Scenario<P3Params> = {
     const world = await startWorld({ database, fake: { quota: { limit: params.quota, windowMs: params.windowSeconds * 1000 } } });
     try {
       const [binding] = await world.seed({ operators: 1, typesPerOperator: 1, pollIntervalSeconds: 3600, googleRequestsPerMinute: quotaPerMinute });
-      await insertTasks(database, Array.from({ length: params.tasks }, () => binding));
+      await insertTasks(
+        database,
+        Array.from({ length: params.tasks }, () => binding),
+      );
       const { google } = world;
       await world.start();
       await waitUntil("the import", () => google.writeCount() >= params.tasks, 30 * 60_000, 100);

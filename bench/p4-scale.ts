@@ -8,14 +8,27 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { inArray } from "drizzle-orm";
-import { createGoogleAdapterFactory } from "../adapters/google";
-import { createApp } from "../api/app";
-import { operators } from "../db/schema";
-import { SecretBox } from "../db/secret-box";
-import { Supervisor } from "../engine/supervisor";
-import { startFakeGoogle } from "../test/fake-google/server";
-import type { Scenario } from "./scenario";
-import { acquireDatabase, ADMIN_TOKEN, callKind, closeDatabases, logger, round, SECRET_KEY, seedBindings, sleep, startWebhookServer, waitUntil } from "./world";
+import { registerBuiltInProviders } from "../adapters/built-in.js";
+import { ProviderRegistry } from "../adapters/registry.js";
+import { createApp } from "../api/app.js";
+import { operators } from "../db/schema.js";
+import { SecretBox } from "../db/secret-box.js";
+import { Supervisor } from "../engine/supervisor.js";
+import { startFakeGoogle } from "../testkit/fake-google/server.js";
+import type { Scenario } from "./scenario.js";
+import {
+  ADMIN_TOKEN,
+  acquireDatabase,
+  callKind,
+  closeDatabases,
+  logger,
+  round,
+  SECRET_KEY,
+  seedBindings,
+  sleep,
+  startWebhookServer,
+  waitUntil,
+} from "./world.js";
 
 interface P4Params {
   bindings: number;
@@ -98,16 +111,15 @@ async function child(config: ChildConfig): Promise<ChildReport> {
     googleRequestsPerMinute: 500,
   });
   const ids = seeded.map((b) => b.bindingId);
-  const adapters = createGoogleAdapterFactory({ apiRootUrl: config.rootUrl, tokenUrl: config.tokenUrl, requestsPerMinute: 500 });
-  const makeSupervisor = (webhookUrl?: string) =>
-    new Supervisor({ database, adapters, secrets, logger, webhookUrl, onSettings: (s) => adapters.setRequestsPerMinute(s.googleRequestsPerMinute) });
+  const providers = registerBuiltInProviders(new ProviderRegistry(), { google: { apiRootUrl: config.rootUrl, tokenUrl: config.tokenUrl } });
+  const makeSupervisor = (webhookUrl?: string) => new Supervisor({ database, providers, secrets, logger, webhookUrl });
   const allIdle = (supervisor: Supervisor, which: string[]) =>
-    waitUntil(`${which.length} actors to idle`, () => which.every((id) => supervisor.isIdle(id)), 60 * 60_000, 250);
+    waitUntil(`${which.length} actors to idle`, () => which.every((id) => supervisor.actorStatus(id)?.idle ?? false), 60 * 60_000, 250);
 
   // Half the operators first: the memory the other half adds is what a binding costs, start-up costs aside.
   const operatorIds = [...new Set(seeded.map((b) => b.operatorId))];
   const later = operatorIds.slice(Math.ceil(operatorIds.length / 2));
-  await database.db.update(operators).set({ googleEnabled: false }).where(inArray(operators.id, later));
+  await database.db.update(operators).set({ syncEnabled: false }).where(inArray(operators.id, later));
   const laterSet = new Set(later);
   const first = seeded.filter((b) => !laterSet.has(b.operatorId)).map((b) => b.bindingId);
 
@@ -117,8 +129,8 @@ async function child(config: ChildConfig): Promise<ChildReport> {
   await allIdle(supervisor, first);
   await sleep(1_000);
   const half = memory();
-  await database.db.update(operators).set({ googleEnabled: true }).where(inArray(operators.id, later));
-  await waitUntil("the other half to spawn", () => ids.every((id) => supervisor.stateOf(id) !== null), 60 * 60_000, 250);
+  await database.db.update(operators).set({ syncEnabled: true }).where(inArray(operators.id, later));
+  await waitUntil("the other half to spawn", () => ids.every((id) => (supervisor.actorStatus(id)?.state ?? null) !== null), 60 * 60_000, 250);
   await allIdle(supervisor, ids);
   const startupSeconds = (Date.now() - started) / 1000;
   send({ type: "progress", message: `p4: ${ids.length} actors idle after ${startupSeconds.toFixed(1)} s` });
@@ -132,7 +144,7 @@ async function child(config: ChildConfig): Promise<ChildReport> {
   // Push channels: the same bindings, restarted with a webhook the fake's channels notify.
   const server = await startWebhookServer();
   supervisor = makeSupervisor(server.webhookUrl);
-  server.serve(createApp({ database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor }));
+  server.serve(createApp({ database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor, providers }));
   await supervisor.start();
   await allIdle(supervisor, ids);
   // Each channel's first notice and the pull after opening it settle before the window.
@@ -164,7 +176,10 @@ if (process.argv.includes("--p4-child")) {
     child(config).then(
       (report) => process.send!({ type: "report", report } satisfies ChildMessage, () => process.exit(0)),
       (error: unknown) =>
-        process.send!({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies ChildMessage, () => process.exit(1)),
+        process.send!(
+          { type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies ChildMessage,
+          () => process.exit(1),
+        ),
     );
   });
 }
@@ -210,14 +225,27 @@ export const p4Scale: Scenario<P4Params> = {
           if (message.type === "error") reject(new Error(`P4 child: ${message.message}`));
         });
         worker.on("exit", (code) => reject(new Error(`P4 child exited with ${code}`)));
-        worker.send({ ...params, bindings, rootUrl: google.rootUrl, tokenUrl: google.tokenUrl, clientId: google.clientId, clientSecret: google.clientSecret, tokens } satisfies ChildConfig);
+        worker.send({
+          ...params,
+          bindings,
+          rootUrl: google.rootUrl,
+          tokenUrl: google.tokenUrl,
+          clientId: google.clientId,
+          clientSecret: google.clientSecret,
+          tokens,
+        } satisfies ChildConfig);
       });
       const perBindingPerMinute = (window: IdleWindow, name: string) => {
         const minutes = (window.end - window.start) / 60_000;
         const calls = google.callLog.filter((c) => c.at >= window.start && c.at <= window.end);
         const polls = calls.filter((c) => callKind(c) === "events.list").length;
         const bytes = marks.get(`${name}-end`)! - marks.get(`${name}-start`)!;
-        return { calls: calls.length, polls: polls / bindings / minutes, bytes: bytes / bindings / minutes, bytesPerPoll: polls ? bytes / polls : null };
+        return {
+          calls: calls.length,
+          polls: polls / bindings / minutes,
+          bytes: bytes / bindings / minutes,
+          bytesPerPoll: polls ? bytes / polls : null,
+        };
       };
       const polling = perBindingPerMinute(report.polling, "polling");
       const push = perBindingPerMinute(report.push, "push");

@@ -1,8 +1,8 @@
 // P5 cost per change: Google calls per CRM create, update and delete (goal
 // 1.00 each), and echo writes once the sync is in a steady state (goal 0):
 // quiet sync passes, and edits made in the calendar that flow back to the CRM.
-import type { Scenario } from "./scenario";
-import { acquireDatabase, countKinds, progress, round, sleep, startWorld, waitUntil, type World } from "./world";
+import type { Scenario } from "./scenario.js";
+import { acquireDatabase, countKinds, progress, round, sleep, startWorld, type World, waitUntil } from "./world.js";
 
 interface P5Params {
   /** Changes of each kind (create, update, delete), one at a time. */
@@ -18,7 +18,10 @@ async function settle(world: World, bindingId: string, quietMs = 150): Promise<v
   await waitUntil(
     "the actor to settle",
     () => {
-      if (!world.supervisor.isIdle(bindingId)) return (idleSince = 0), false;
+      if (!(world.supervisor.actorStatus(bindingId)?.idle ?? false)) {
+        idleSince = 0;
+        return false;
+      }
       idleSince ||= Date.now();
       return Date.now() - idleSince >= quietMs;
     },
@@ -115,7 +118,9 @@ export const p5Cost: Scenario<P5Params> = {
       const n = params.changes;
       const per = (kind: string, count: number) => round(perKind[kind].calls / count, 2);
       const totalWrites = perKind.create.writes + perKind.update.writes + perKind.delete.writes;
-      progress(`p5: create ${JSON.stringify(perKind.create.kinds)}, update ${JSON.stringify(perKind.update.kinds)}, delete ${JSON.stringify(perKind.delete.kinds)}`);
+      progress(
+        `p5: create ${JSON.stringify(perKind.create.kinds)}, update ${JSON.stringify(perKind.update.kinds)}, delete ${JSON.stringify(perKind.delete.kinds)}`,
+      );
       return {
         metrics: {
           callsPerCreate: per("create", n),

@@ -7,10 +7,11 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { count, eq } from "drizzle-orm";
-import { bindings, eventTypes, links, operators } from "../db/schema";
-import { startRadicale } from "../test/caldav/radicale";
-import type { Scenario } from "./scenario";
-import { acquireDatabase, insertTasks, progress, round, startWorld, waitUntil } from "./world";
+import { bindings, eventTypes, links } from "../db/schema.js";
+import { startRadicale } from "../testkit/radicale.js";
+import { seedOperator } from "../testkit/seed.js";
+import type { Scenario } from "./scenario.js";
+import { acquireDatabase, insertTasks, progress, round, startWorld, waitUntil } from "./world.js";
 
 interface P6Params {
   events: number;
@@ -29,7 +30,11 @@ function timed(command: string, args: string[]): number {
 }
 
 function ics(i: number, start: Date): string {
-  const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const stamp = (d: Date) =>
+    d
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}/, "");
   return [
     "BEGIN:VCALENDAR",
     "VERSION:2.0",
@@ -78,21 +83,36 @@ export const p6Peer: Scenario<P6Params> = {
       try {
         const user = radicale.users[0];
         const { db } = database;
-        const [type] = await db.insert(eventTypes).values({ name: "Bench", googleSync: true, display: { fields: ["number"], features: [] } }).returning();
-        const [operator] = await db
-          .insert(operators)
-          .values({ name: "CalDAV operator", googleEnabled: true, provider: "caldav", caldavUrl: radicale.url, caldavUsername: user.username, caldavPasswordEnc: world.secrets.seal(user.password) })
+        const [type] = await db
+          .insert(eventTypes)
+          .values({ name: "Bench", syncEnabled: true, display: { fields: ["number"], features: [] } })
           .returning();
-        const [binding] = await db.insert(bindings).values({ operatorId: operator.id, eventTypeId: type.id, calendarName: "bench-taskcal" }).returning();
-        await insertTasks(database, Array.from({ length: params.events }, () => ({ operatorId: operator.id, eventTypeId: type.id })));
+        const operator = await seedOperator(db, world.providers, world.secrets, {
+          name: "CalDAV operator",
+          provider: "caldav",
+          account: { url: radicale.url, username: user.username, password: user.password },
+        });
+        const [binding] = await db
+          .insert(bindings)
+          .values({ operatorId: operator.id, eventTypeId: type.id, calendarName: "bench-taskcal" })
+          .returning();
+        await insertTasks(
+          database,
+          Array.from({ length: params.events }, () => ({ operatorId: operator.id, eventTypeId: type.id })),
+        );
         const linked = async () => (await db.select({ n: count() }).from(links).where(eq(links.bindingId, binding.id)))[0].n;
         let started = performance.now();
         await world.start();
-        await waitUntil("taskcal's upload", async () => world.supervisor.isIdle(binding.id) && (await linked()) >= params.events, 600_000, 5);
+        await waitUntil(
+          "taskcal's upload",
+          async () => (world.supervisor.actorStatus(binding.id)?.idle ?? false) && (await linked()) >= params.events,
+          600_000,
+          5,
+        );
         taskcalFirstMs = performance.now() - started;
         started = performance.now();
         await world.supervisor.command(binding.id, "sync");
-        await waitUntil("taskcal's second sync", () => world.supervisor.isIdle(binding.id), 600_000, 2);
+        await waitUntil("taskcal's second sync", () => world.supervisor.actorStatus(binding.id)?.idle ?? false, 600_000, 2);
         taskcalSecondMs = performance.now() - started;
       } finally {
         await world.close();
@@ -137,7 +157,9 @@ export const p6Peer: Scenario<P6Params> = {
       const uploaded = await radicale.request("PROPFIND", `/${user.username}/bench-vdir/`, { headers: { Depth: "1" } });
       const hrefs = ((await uploaded.text()).match(/<(?:\w+:)?href>/g) ?? []).length - 1;
       if (hrefs < params.events) throw new Error(`vdirsyncer uploaded ${hrefs} of ${params.events} events`);
-      progress(`p6: taskcal ${taskcalFirstMs.toFixed(0)} / ${taskcalSecondMs.toFixed(0)} ms, vdirsyncer ${vdirsyncerFirstMs.toFixed(0)} / ${vdirsyncerSecondMs.toFixed(0)} ms`);
+      progress(
+        `p6: taskcal ${taskcalFirstMs.toFixed(0)} / ${taskcalSecondMs.toFixed(0)} ms, vdirsyncer ${vdirsyncerFirstMs.toFixed(0)} / ${vdirsyncerSecondMs.toFixed(0)} ms`,
+      );
       return {
         metrics: {
           taskcalFirstMs: round(taskcalFirstMs, 0),

@@ -4,16 +4,16 @@
 // and prints a Markdown table. Numbers are reported, never enforced: the exit
 // code says only whether every scenario ran.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, freemem, release, totalmem, type as osType } from "node:os";
+import { cpus, freemem, type as osType, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import { p1CrmLatency } from "./p1-crm-latency";
-import { p2CalendarLatency } from "./p2-calendar-latency";
-import { p3Quota } from "./p3-quota";
-import { p4Scale } from "./p4-scale";
-import { p5Cost } from "./p5-cost";
-import { p6Peer } from "./p6-peer";
-import { meets, type Scenario, type ScenarioResult } from "./scenario";
-import { closeDatabases, databaseKind, median, progress, round } from "./world";
+import { p1CrmLatency } from "./p1-crm-latency.js";
+import { p2CalendarLatency } from "./p2-calendar-latency.js";
+import { p3Quota } from "./p3-quota.js";
+import { p4Scale } from "./p4-scale.js";
+import { p5Cost } from "./p5-cost.js";
+import { p6Peer } from "./p6-peer.js";
+import { meets, type Scenario, type ScenarioResult } from "./scenario.js";
+import { closeDatabases, databaseKind, median, progress, round } from "./world.js";
 
 const SCENARIOS: Scenario<any>[] = [p5Cost, p1CrmLatency, p3Quota, p2CalendarLatency, p4Scale, p6Peer];
 
@@ -33,7 +33,10 @@ function parseArgs(argv: string[]): Args {
       return inline ?? argv[++i];
     };
     if (arg === "--quick") args.quick = true;
-    else if (arg.startsWith("--only")) args.only = value().split(",").map((s) => s.trim().toLowerCase());
+    else if (arg.startsWith("--only"))
+      args.only = value()
+        .split(",")
+        .map((s) => s.trim().toLowerCase());
     else if (arg.startsWith("--runs")) args.runs = Number(value());
     else if (arg.startsWith("--set")) {
       const match = /^(p\d)\.(\w+)=(.+)$/.exec(value());
@@ -136,7 +139,7 @@ async function main() {
     }
     for (const metric of scenario.metrics) {
       const value = report.median[metric.key];
-      const goal = metric.goal ? `${metric.goal.op === "==" ? "" : metric.goal.op + " "}${metric.goal.value}` : "";
+      const goal = metric.goal ? `${metric.goal.op === "==" ? "" : `${metric.goal.op} `}${metric.goal.value}` : "";
       const verdict = metric.goal ? ({ true: "met", false: "**missed**", null: "" } as const)[String(meets(metric.goal, value)) as "true"] : "";
       lines.push(`| ${name} | ${metric.label} | ${format(value, metric.digits ?? 2, metric.unit)} | ${goal} | ${verdict} |`);
     }
@@ -151,7 +154,10 @@ async function main() {
   const dir = fileURLToPath(new URL("./results/", import.meta.url));
   mkdirSync(dir, { recursive: true });
   const file = `${dir}${startedAt.toISOString().replace(/[:.]/g, "-")}${args.quick ? "-quick" : ""}.json`;
-  writeFileSync(file, JSON.stringify({ startedAt: startedAt.toISOString(), quick: args.quick, machine: env, scenarios: reports, table }, null, 2) + "\n");
+  writeFileSync(
+    file,
+    `${JSON.stringify({ startedAt: startedAt.toISOString(), quick: args.quick, machine: env, scenarios: reports, table }, null, 2)}\n`,
+  );
   progress(`results written to ${file}`);
   process.exit(failed ? 1 : 0);
 }

@@ -2,21 +2,22 @@
 // else embedded PGlite), the service wired as main.ts would wire it (API +
 // engine + Google adapter) against the project's fake Google server on
 // loopback, bulk seeding straight into the tables, and small statistics.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
+import { type ServerType, serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import pino from "pino";
 import postgres from "postgres";
-import { createCalDavAdapterFactory } from "../adapters/caldav";
-import { createGoogleAdapterFactory, type GoogleAdapterFactory } from "../adapters/google";
-import type { AdapterFactory } from "../adapters/types";
-import { createApp } from "../api/app";
-import { openDatabase, type Database } from "../db/database";
-import { bindings, eventTypes, operators, settings, tasks } from "../db/schema";
-import { SecretBox } from "../db/secret-box";
-import { Supervisor } from "../engine/supervisor";
-import { startFakeGoogle, type FakeGoogle, type FakeGoogleOptions } from "../test/fake-google/server";
+import { registerBuiltInProviders } from "../adapters/built-in.js";
+import { ProviderRegistry } from "../adapters/registry.js";
+import { createApp } from "../api/app.js";
+import { type Database, openDatabase } from "../db/database.js";
+import { saveProviderSettings } from "../db/queries/providers.js";
+import { bindings, eventTypes, operators, settings, tasks } from "../db/schema.js";
+import { storeFields } from "../db/sealed-fields.js";
+import { SecretBox } from "../db/secret-box.js";
+import { Supervisor } from "../engine/supervisor.js";
+import { type FakeGoogle, type FakeGoogleOptions, startFakeGoogle } from "../testkit/fake-google/server.js";
 
 export const ADMIN_TOKEN = "bench-admin-token";
 export const SECRET_KEY = "bench-secret-key";
@@ -66,7 +67,7 @@ export interface BenchDatabase extends Database {
 let sharedPglite: Promise<Database> | null = null;
 
 const RESET = [
-  "truncate journal, links, binding_state, bindings, tasks, task_counters, operators, event_types, settings restart identity cascade",
+  "truncate journal, links, binding_state, bindings, tasks, task_counters, operators, event_types, settings, audit_log restart identity cascade",
   "insert into settings (id) values (1)",
 ];
 
@@ -147,17 +148,27 @@ export async function seedBindings(database: Database, secrets: SecretBox, spec:
   const { db } = database;
   await db
     .update(settings)
-    .set({
-      googleClientId: spec.clientId,
-      googleClientSecretEnc: secrets.seal(spec.clientSecret),
-      pollIntervalSeconds: spec.pollIntervalSeconds,
-      googleRequestsPerMinute: spec.googleRequestsPerMinute,
-      monthsBack: spec.monthsBack ?? 3,
-    })
+    .set({ pollIntervalSeconds: spec.pollIntervalSeconds, monthsBack: spec.monthsBack ?? 3 })
     .where(sql`${settings.id} = 1`);
+  await saveProviderSettings(
+    db,
+    "google",
+    storeFields(
+      { clientId: spec.clientId, clientSecret: spec.clientSecret, requestsPerMinute: spec.googleRequestsPerMinute },
+      ["clientSecret"],
+      secrets,
+      "provider:google",
+    ),
+  );
   const types = await db
     .insert(eventTypes)
-    .values(Array.from({ length: spec.typesPerOperator }, (_, j) => ({ name: `Type ${j}`, googleSync: true, display: { fields: ["number" as const, "location" as const], features: [] } })))
+    .values(
+      Array.from({ length: spec.typesPerOperator }, (_, j) => ({
+        name: `Type ${j}`,
+        syncEnabled: true,
+        display: { fields: ["number" as const, "location" as const], features: [] },
+      })),
+    )
     .returning({ id: eventTypes.id });
   const operatorRows: { id: string }[] = [];
   await insertChunked(spec.tokens, async (chunk) => {
@@ -165,18 +176,34 @@ export async function seedBindings(database: Database, secrets: SecretBox, spec:
     operatorRows.push(
       ...(await db
         .insert(operators)
-        .values(chunk.map((token, k) => ({ name: `Operator ${offset + k}`, googleEnabled: true, useConfigToken: false, refreshTokenEnc: secrets.seal(token) })))
+        .values(
+          chunk.map((token, k) => {
+            const id = randomUUID();
+            return {
+              id,
+              name: `Operator ${offset + k}`,
+              provider: "google",
+              syncEnabled: true,
+              useConfigToken: false,
+              accountSecrets: { refreshToken: secrets.seal(token, `operator:${id}:refreshToken`) },
+            };
+          }),
+        )
         .returning({ id: operators.id })),
     );
   });
-  const wanted = operatorRows.flatMap((op, i) => types.map((type, j) => ({ operatorId: op.id, eventTypeId: type.id, calendarName: `op${i}-type${j}`, operator: i })));
+  const wanted = operatorRows.flatMap((op, i) =>
+    types.map((type, j) => ({ operatorId: op.id, eventTypeId: type.id, calendarName: `op${i}-type${j}`, operator: i })),
+  );
   const seeded: SeededBinding[] = [];
   await insertChunked(wanted, async (chunk) => {
     const rows = await db
       .insert(bindings)
       .values(chunk.map(({ operatorId, eventTypeId, calendarName }) => ({ operatorId, eventTypeId, calendarName })))
       .returning({ id: bindings.id });
-    rows.forEach((row, k) => seeded.push({ bindingId: row.id, ...chunk[k] }));
+    rows.forEach((row, k) => {
+      seeded.push({ bindingId: row.id, ...chunk[k] });
+    });
   });
   return seeded;
 }
@@ -230,14 +257,19 @@ export interface World {
   google: FakeGoogle;
   database: Database;
   secrets: SecretBox;
-  adapters: GoogleAdapterFactory;
+  providers: ProviderRegistry;
   supervisor: Supervisor;
   app: ReturnType<typeof createApp>;
   webhookUrl?: string;
   /** An API call as an administrator (or the CRM) would make it, in process. */
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Accounts on the fake, then seeded bindings: `operators` accounts × `typesPerOperator` calendars each. */
-  seed(options: { operators: number; typesPerOperator: number; pollIntervalSeconds: number; googleRequestsPerMinute: number }): Promise<SeededBinding[]>;
+  seed(options: {
+    operators: number;
+    typesPerOperator: number;
+    pollIntervalSeconds: number;
+    googleRequestsPerMinute: number;
+  }): Promise<SeededBinding[]>;
   /** E-mail of operator i's account (as seeded). */
   emailOf(operator: number): string;
   start(): Promise<void>;
@@ -276,25 +308,22 @@ export async function startWebhookServer(): Promise<WebhookServer> {
 export async function startWorld(options: WorldOptions): Promise<World> {
   const google = await startFakeGoogle(options.fake);
   const secrets = new SecretBox(SECRET_KEY);
-  const adapters = createGoogleAdapterFactory({
-    apiRootUrl: google.rootUrl,
-    tokenUrl: google.tokenUrl,
-    requestsPerMinute: options.requestsPerMinute ?? 500,
+  const providers = registerBuiltInProviders(new ProviderRegistry(), {
+    google: { apiRootUrl: google.rootUrl, tokenUrl: google.tokenUrl, requestsPerMinute: options.requestsPerMinute ?? 500 },
+    // P6's Radicale listens on plain http on loopback.
+    caldav: { allowHttp: options.caldav ?? false },
   });
-  const caldav = options.caldav ? createCalDavAdapterFactory() : null;
-  const factory: AdapterFactory = (credentials) => (credentials.provider === "caldav" && caldav ? caldav(credentials) : adapters(credentials));
 
   const server = options.webhook ? await startWebhookServer() : undefined;
   const webhookUrl = server?.webhookUrl;
   const supervisor = new Supervisor({
     database: options.database,
-    adapters: factory,
+    providers,
     secrets,
     logger,
     webhookUrl,
-    onSettings: (current) => adapters.setRequestsPerMinute(current.googleRequestsPerMinute),
   });
-  const app = createApp({ database: options.database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor });
+  const app = createApp({ database: options.database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor, providers });
   server?.serve(app);
   const emails: string[] = [];
 
@@ -302,7 +331,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     google,
     database: options.database,
     secrets,
-    adapters,
+    providers,
     supervisor,
     app,
     webhookUrl,
@@ -327,7 +356,12 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     emailOf: (operator) => emails[operator],
     start: () => supervisor.start(),
     async waitIdle(bindingIds, timeoutMs) {
-      await waitUntil(`${bindingIds.length} actors to settle`, () => bindingIds.every((id) => supervisor.isIdle(id)), timeoutMs, 50);
+      await waitUntil(
+        `${bindingIds.length} actors to settle`,
+        () => bindingIds.every((id) => supervisor.actorStatus(id)?.idle ?? false),
+        timeoutMs,
+        50,
+      );
     },
     async close() {
       await supervisor.stop();
@@ -339,7 +373,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 }
 
 /** The event id the adapter derives from a task id (the last path segment of writes in the fake's call log). */
-export { eventIdForTaskId } from "../adapters/event-ids";
+export { eventIdForTaskId } from "../adapters/event-ids.js";
 
 /** Kind of a logged fake call: `events.list`, `events.insert`, ... */
 export function callKind(call: { method: string; path: string }): string {
@@ -348,7 +382,8 @@ export function callKind(call: { method: string; path: string }): string {
   if (/events\/watch$/.test(p)) return "events.watch";
   if (/channels\/stop$/.test(p)) return "channels.stop";
   if (/\/events$/.test(p)) return call.method === "GET" ? "events.list" : "events.insert";
-  if (/\/events\/[^/]+$/.test(p)) return { GET: "events.get", PUT: "events.update", PATCH: "events.patch", DELETE: "events.delete" }[call.method] ?? call.method;
+  if (/\/events\/[^/]+$/.test(p))
+    return { GET: "events.get", PUT: "events.update", PATCH: "events.patch", DELETE: "events.delete" }[call.method] ?? call.method;
   if (/calendars(\/[^/]+)?$/.test(p)) return `calendars.${call.method === "GET" ? "get" : call.method === "POST" ? "insert" : "delete"}`;
   return `${call.method} ${p}`;
 }

@@ -23,16 +23,23 @@ const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull(
 /** The single company settings record (R1); `id` is always 1. */
 export const settings = pgTable("settings", {
   id: integer("id").primaryKey().default(1),
-  googleClientId: text("google_client_id").notNull().default(""),
-  googleClientSecretEnc: text("google_client_secret_enc"),
-  defaultRefreshTokenEnc: text("default_refresh_token_enc"),
   monthsBack: integer("months_back").notNull().default(3),
   timeZone: text("time_zone").notNull().default("Europe/Warsaw"),
   conflictPolicy: text("conflict_policy").notNull().default("latest-wins"),
   pollIntervalSeconds: integer("poll_interval_seconds").notNull().default(60),
-  googleRequestsPerMinute: integer("google_requests_per_minute").notNull().default(500),
+  /** Sealed under SECRET_KEY: tells at start whether the key is the one the stored secrets were sealed with. */
+  secretCheck: text("secret_check"),
   updatedAt: updatedAt(),
 });
+
+/** An event's owned fields as stored on a link (links.shown); times as the provider wrote them. */
+export interface ShownEvent {
+  summary: string;
+  description?: string;
+  location?: string;
+  start: { date: string } | { dateTime: string; timeZone?: string };
+  end: { date: string } | { dateTime: string; timeZone?: string };
+}
 
 export interface DisplayConfig {
   fields: string[];
@@ -45,7 +52,8 @@ export const eventTypes = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     name: text("name").notNull(),
-    googleSync: boolean("google_sync").notNull().default(false),
+    /** "googleSync" in the API (SPEC R3): the type is synchronized with calendars, whatever the provider. */
+    syncEnabled: boolean("google_sync").notNull().default(false),
     display: jsonb("display").$type<DisplayConfig>().notNull().default({ fields: [], features: [] }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -57,15 +65,26 @@ export const eventTypes = pgTable(
 export const operators = pgTable("operators", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
-  googleEnabled: boolean("google_enabled").notNull().default(false),
+  /** "googleEnabled" in the API (SPEC R4): synchronization on for this operator, whatever the provider. */
+  syncEnabled: boolean("google_enabled").notNull().default(false),
+  /** Use the provider's company account (SPEC R4's token from configuration) instead of the operator's own. */
   useConfigToken: boolean("use_config_token").notNull().default(false),
-  refreshTokenEnc: text("refresh_token_enc"),
-  /** `google` (SPEC) or `caldav` (integrators' addition). */
+  /** The id of a registered provider (adapters/registry.ts); `google` by default (SPEC). */
   provider: text("provider").notNull().default("google"),
-  caldavUrl: text("caldav_url"),
-  caldavUsername: text("caldav_username"),
-  caldavPasswordEnc: text("caldav_password_enc"),
+  /** The operator's account on that provider, as its account schema describes it, secrets left out. */
+  account: jsonb("account").$type<Record<string, unknown>>().notNull().default({}),
+  /** The account's secret fields, each sealed (db/secret-box.ts). */
+  accountSecrets: jsonb("account_secrets").$type<Record<string, string>>().notNull().default({}),
   createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** A provider's company-level settings (an app registration, a tenant, a pace), by provider id. */
+export const providerSettings = pgTable("provider_settings", {
+  id: text("id").primaryKey(),
+  settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+  /** Secret fields, each sealed. */
+  secrets: jsonb("secrets").$type<Record<string, string>>().notNull().default({}),
   updatedAt: updatedAt(),
 });
 
@@ -88,30 +107,34 @@ export const bindings = pgTable(
 );
 
 /** Per-binding sync state, written by its actor as it changes. */
-export const bindingState = pgTable("binding_state", {
-  bindingId: uuid("binding_id")
-    .primaryKey()
-    .references(() => bindings.id, { onDelete: "cascade" }),
-  state: text("state").notNull().default("authorizing"),
-  paused: boolean("paused").notNull().default(false),
-  accountId: text("account_id"),
-  calendarId: text("calendar_id"),
-  syncToken: text("sync_token"),
-  lastSyncAt: timestamp("last_sync_at", { withTimezone: true }),
-  lastErrorCode: text("last_error_code"),
-  lastErrorMessage: text("last_error_message"),
-  lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
-  pushed: integer("pushed").notNull().default(0),
-  pulled: integer("pulled").notNull().default(0),
-  conflicts: integer("conflicts").notNull().default(0),
-  errors: integer("errors").notNull().default(0),
-  watchChannelId: text("watch_channel_id"),
-  watchResourceId: text("watch_resource_id"),
-  watchExpiresAt: timestamp("watch_expires_at", { withTimezone: true }),
-  /** A verified notice arrived on the channel: its address reaches us, so polling can be a rare backstop (R17). */
-  watchProven: boolean("watch_proven").notNull().default(false),
-  updatedAt: updatedAt(),
-});
+export const bindingState = pgTable(
+  "binding_state",
+  {
+    bindingId: uuid("binding_id")
+      .primaryKey()
+      .references(() => bindings.id, { onDelete: "cascade" }),
+    state: text("state").notNull().default("authorizing"),
+    paused: boolean("paused").notNull().default(false),
+    accountId: text("account_id"),
+    calendarId: text("calendar_id"),
+    syncToken: text("sync_token"),
+    lastSyncAt: timestamp("last_sync_at", { withTimezone: true }),
+    lastErrorCode: text("last_error_code"),
+    lastErrorMessage: text("last_error_message"),
+    lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+    pushed: integer("pushed").notNull().default(0),
+    pulled: integer("pulled").notNull().default(0),
+    conflicts: integer("conflicts").notNull().default(0),
+    errors: integer("errors").notNull().default(0),
+    watchChannelId: text("watch_channel_id"),
+    watchResourceId: text("watch_resource_id"),
+    watchExpiresAt: timestamp("watch_expires_at", { withTimezone: true }),
+    /** A verified notice arrived on the channel: its address reaches us, so polling can be a rare backstop (R17). */
+    watchProven: boolean("watch_proven").notNull().default(false),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("binding_state_watch_channel_key").on(t.watchChannelId)],
+);
 
 /** Per-year task number counter: the row lock makes concurrent inserts safe. */
 export const taskCounters = pgTable("task_counters", {
@@ -174,12 +197,23 @@ export const links = pgTable(
     /** The task version the calendar reflects; a newer version is a CRM change to push. */
     syncedVersion: bigint("synced_version", { mode: "number" }).notNull(),
     remoteUpdated: text("remote_updated"),
+    /**
+     * The event as the calendar last showed it (the provider's opaque
+     * resource, refreshed by every pull and every write answer): an update is
+     * written over it, so what people added there survives (R18).
+     */
+    resource: jsonb("resource").$type<unknown>(),
+    /**
+     * The fields taskcal owns as the calendar last showed them (summary,
+     * description, location, start, end): the common ancestor of a three-way
+     * merge, so a change on each side to different fields keeps both.
+     */
+    shown: jsonb("shown").$type<ShownEvent>(),
+    /** The provider does not let us change this event (Google's events from Gmail): CRM edits stay in the CRM. */
+    readOnly: boolean("read_only").notNull().default(false),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    primaryKey({ columns: [t.taskId, t.bindingId] }),
-    uniqueIndex("links_binding_remote_key").on(t.bindingId, t.remoteId),
-  ],
+  (t) => [primaryKey({ columns: [t.taskId, t.bindingId] }), uniqueIndex("links_binding_remote_key").on(t.bindingId, t.remoteId)],
 );
 
 /** What each binding did, newest read first. */
@@ -200,3 +234,64 @@ export const journal = pgTable(
   },
   (t) => [index("journal_binding_idx").on(t.bindingId, t.id)],
 );
+
+/**
+ * Items one binding could not sync (R20): a task the calendar refused, an
+ * event that cannot become a task. The pass goes on without them; a task is
+ * tried again when it changes (a newer version than `taskVersion`), an event
+ * when the calendar lists it again, both on restart and retry-failures.
+ */
+export const syncFailures = pgTable(
+  "sync_failures",
+  {
+    bindingId: uuid("binding_id")
+      .notNull()
+      .references(() => bindings.id, { onDelete: "cascade" }),
+    /** `task:<id>` or `event:<remote id>`: one entry per item. */
+    item: text("item").notNull(),
+    taskId: uuid("task_id"),
+    remoteId: text("remote_id"),
+    direction: text("direction").notNull(),
+    code: text("code").notNull(),
+    message: text("message").notNull(),
+    taskVersion: bigint("task_version", { mode: "number" }),
+    attempts: integer("attempts").notNull().default(1),
+    firstAt: timestamp("first_at", { withTimezone: true }).notNull().defaultNow(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set when the item synced after all; kept a while for the record, then purged. */
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.bindingId, t.item] })],
+);
+
+/**
+ * R5: which binding holds a calendar of an account. The primary key makes
+ * the claim atomic: of two bindings authorizing at the same moment, one
+ * inserts and the other finds the calendar taken.
+ */
+export const calendarClaims = pgTable(
+  "calendar_claims",
+  {
+    accountId: text("account_id").notNull(),
+    calendarId: text("calendar_id").notNull(),
+    bindingId: uuid("binding_id")
+      .notNull()
+      .references(() => bindings.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.calendarId] }), uniqueIndex("calendar_claims_binding_key").on(t.bindingId)],
+);
+
+/** Configuration changes made through the API, secrets masked (GET /api/audit). Migration 0004. */
+export const auditLog = pgTable("audit_log", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  /** Which bearer token made the change: `admin` (the read-only one cannot write). */
+  tokenKind: text("token_kind").notNull(),
+  method: text("method").notNull(),
+  path: text("path").notNull(),
+  /** `settings`, `event-type`, `operator` or `bindings`. */
+  resource: text("resource").notNull(),
+  resourceId: text("resource_id"),
+  /** The fields written, secrets as "***"; null when nothing but the resource's existence changed. */
+  change: jsonb("change").$type<Record<string, unknown>>(),
+});

@@ -1,7 +1,10 @@
 // R9 (task → event) and R10 (event → task edits): how a task reads in a calendar and back.
 import { DateTime } from "luxon";
-import type { EventData, EventTime } from "../adapters/types";
-import { TASK_ID_PROPERTY, type RenderContext, type SyncTask, type TaskEdit } from "./task-model";
+import type { EventData, EventTime } from "../adapters/types.js";
+import type { TaskFields, TaskRecord } from "../db/queries/tasks.js";
+import type { ShownEvent } from "../db/schema.js";
+import { digestFields, encodeDigests, type FieldDigests, SHOWN_PROPERTY } from "./ancestor.js";
+import { type RenderContext, TASK_ID_PROPERTY } from "./task-model.js";
 
 /** The line that separates the task's own description from the generated field lines. */
 export const SEPARATOR = "----- CRM -----";
@@ -14,9 +17,8 @@ const FIELD_LABELS: Record<string, string> = {
 };
 
 const NUMBER_SUFFIX = /\s+-\s+\(\d+\/\d{4}\)\s*$/;
-const MAX_SUBJECT = 500;
 
-export function renderEvent(task: SyncTask, ctx: RenderContext): EventData {
+export function renderEvent(task: TaskRecord, ctx: RenderContext): EventData {
   const shown = new Set(ctx.display.fields);
   const summary = shown.has("number") ? `${task.subject} - (${task.number})` : task.subject;
   const values: Record<string, string> = {
@@ -40,19 +42,25 @@ export function renderEvent(task: SyncTask, ctx: RenderContext): EventData {
     description,
     start: eventStart(task, ctx.timeZone),
     end: eventEnd(task, ctx.timeZone),
-    privateProperties: { [TASK_ID_PROPERTY]: task.id },
   };
   if (shown.has("location")) event.location = task.location;
+  // The event carries the task's id and, as the ancestor of a later merge, the digests of what it shows.
+  event.privateProperties = { [TASK_ID_PROPERTY]: task.id, [SHOWN_PROPERTY]: encodeDigests(digestFields(parseEvent(event, ctx).fields)) };
   return event;
 }
 
-function eventStart(task: SyncTask, fallbackZone: string): EventTime {
+/** The digests of what the task's event shows (the CRM side of a merge). */
+export function taskDigests(task: TaskRecord, ctx: RenderContext): FieldDigests {
+  return digestFields(parseEvent(renderEvent(task, ctx), ctx).fields);
+}
+
+function eventStart(task: TaskRecord, fallbackZone: string): EventTime {
   if (task.allDay) return { date: task.startDate! };
   return timed(task.startAt!, task.timeZone ?? fallbackZone);
 }
 
 /** All-day ends are exclusive in calendars: a one-day task on D ends on D+1. */
-function eventEnd(task: SyncTask, fallbackZone: string): EventTime {
+function eventEnd(task: TaskRecord, fallbackZone: string): EventTime {
   if (task.allDay) return { date: DateTime.fromISO(task.endDate!).plus({ days: 1 }).toISODate()! };
   return timed(task.endAt!, task.timeZone ?? fallbackZone);
 }
@@ -61,32 +69,72 @@ function timed(at: Date, timeZone: string): EventTime {
   return { dateTime: DateTime.fromJSDate(at, { zone: timeZone }).toISO({ suppressMilliseconds: true })!, timeZone };
 }
 
-/** What a calendar event says about its task (R10). Generated field lines are ignored: features are one-way. */
-export function parseEvent(event: EventData): TaskEdit {
-  const subject = event.summary.replace(NUMBER_SUFFIX, "").trim().slice(0, MAX_SUBJECT) || "(no title)";
-  const edit: TaskEdit = {
-    subject,
-    description: ownDescription(event.description ?? ""),
-    location: event.location ?? "",
+/** The longest text a task field takes (the API's limits): longer text from a calendar is cut. */
+const LIMITS = { subject: 500, description: 10_000, location: 500 } as const;
+
+/** An event that cannot become (or change) a task: recorded against that event, the pass goes on (R20). */
+export class UnusableEvent extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnusableEvent";
+  }
+}
+
+export interface ParsedEvent {
+  fields: TaskFields;
+  /** What had to be made safe on the way in (NUL characters, over-long text), for the journal. */
+  notes: string[];
+}
+
+/**
+ * What a calendar event says about its task (R10), limited to what the
+ * binding renders (R19): the location only when displayed; generated field
+ * lines never (features are one-way). Text the database cannot hold is made
+ * safe and noted, never a failure.
+ */
+export function parseEvent(event: EventData, ctx: RenderContext): ParsedEvent {
+  const notes: string[] = [];
+  const safe = (name: keyof typeof LIMITS, value: string) => {
+    let text = value;
+    if (text.includes("\u0000")) {
+      text = text.replaceAll("\u0000", "");
+      notes.push(`${name}: NUL characters removed`);
+    }
+    if (text.length > LIMITS[name]) {
+      text = text.slice(0, LIMITS[name]);
+      notes.push(`${name}: cut to ${LIMITS[name]} characters`);
+    }
+    return text;
+  };
+  const fields: TaskFields = {
+    subject: safe("subject", event.summary.replace(NUMBER_SUFFIX, "")).trim() || "(no title)",
+    description: safe("description", ownDescription(event.description ?? "")),
     allDay: "date" in event.start,
     startAt: null,
     endAt: null,
     startDate: null,
     endDate: null,
-    timeZone: null,
   };
+  if (ctx.display.fields.includes("location")) fields.location = safe("location", event.location ?? "");
   if ("date" in event.start) {
-    edit.startDate = event.start.date;
-    const endExclusive = "date" in event.end ? event.end.date : event.start.date;
-    const inclusive = DateTime.fromISO(endExclusive).minus({ days: 1 }).toISODate()!;
-    edit.endDate = inclusive < edit.startDate ? edit.startDate : inclusive;
+    const start = DateTime.fromISO(event.start.date);
+    const endExclusive = "date" in event.end ? DateTime.fromISO(event.end.date) : start.plus({ days: 1 });
+    if (!start.isValid || !endExclusive.isValid)
+      throw new UnusableEvent(`the event's dates cannot be read (${event.start.date} – ${"date" in event.end ? event.end.date : "?"})`);
+    fields.startDate = start.toISODate();
+    const inclusive = endExclusive.minus({ days: 1 }).toISODate()!;
+    fields.endDate = inclusive < fields.startDate! ? fields.startDate : inclusive;
   } else {
-    edit.startAt = new Date(event.start.dateTime);
-    const end = "dateTime" in event.end ? new Date(event.end.dateTime) : edit.startAt;
-    edit.endAt = end < edit.startAt ? edit.startAt : end;
-    edit.timeZone = event.start.timeZone ?? null;
+    const start = new Date(event.start.dateTime);
+    const end = "dateTime" in event.end ? new Date(event.end.dateTime) : start;
+    if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) {
+      throw new UnusableEvent(`the event's times cannot be read (${JSON.stringify(event.start)} – ${JSON.stringify(event.end)})`);
+    }
+    fields.startAt = start;
+    fields.endAt = end < start ? start : end;
+    if (event.start.timeZone) fields.timeZone = event.start.timeZone;
   }
-  return edit;
+  return { fields, notes };
 }
 
 function ownDescription(description: string): string {
@@ -95,17 +143,28 @@ function ownDescription(description: string): string {
   return (at >= 0 ? text.slice(0, at) : text).replace(/\s+$/, "");
 }
 
-/** True when applying `edit` would change the task. Location counts only when the calendar shows it. */
-export function editChangesTask(task: SyncTask, edit: TaskEdit, locationShown: boolean): boolean {
+/** True when applying `fields` would change the task; fields left out (not rendered) never count. */
+export function editChangesTask(task: TaskRecord, edit: TaskFields): boolean {
   return (
     task.subject !== edit.subject ||
     task.description.replace(/\s+$/, "") !== edit.description ||
-    (locationShown && task.location !== edit.location) ||
+    (edit.location !== undefined && task.location !== edit.location) ||
     task.allDay !== edit.allDay ||
     (task.allDay
       ? task.startDate !== edit.startDate || task.endDate !== edit.endDate
       : task.startAt?.getTime() !== edit.startAt?.getTime() || task.endAt?.getTime() !== edit.endAt?.getTime())
   );
+}
+
+/** The fields taskcal owns, as an event shows them: what a link remembers as the common ancestor of a merge. */
+export function shownOf(event: EventData): ShownEvent {
+  return {
+    summary: event.summary,
+    ...(event.description !== undefined ? { description: event.description } : {}),
+    ...(event.location !== undefined ? { location: event.location } : {}),
+    start: event.start,
+    end: event.end,
+  };
 }
 
 /** True when a calendar already shows `wanted`: compares what we render, instants by value. */

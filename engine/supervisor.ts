@@ -1,54 +1,28 @@
-// Runs one binding actor per enabled binding, from the configuration in the
-// database; reacts to configuration changes and routes CRM change notices.
-import { and, desc, eq } from "drizzle-orm";
+// Runs one binding actor per syncing binding, from the configuration in the
+// database: spawns and stops actors as bindings come and go, tells running
+// ones their configuration changed, and records each actor's state.
+import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import { createActor, type Actor } from "xstate";
-import type { AdapterFactory } from "../adapters/types";
-import type { Database } from "../db/database";
-import { bindings, bindingState, eventTypes, journal, operators, settings } from "../db/schema";
-import type { SecretBox } from "../db/secret-box";
-import { bindingMachine, type ActorError, type ActorState, type BindingEvent } from "./binding-machine";
-import { BindingSync } from "./binding-sync";
-import { Limiter } from "./limiter";
-import { SyncStore } from "./sync-store";
-
-export interface ActorView {
-  id: string;
-  bindingId: string;
-  operatorId: string;
-  eventTypeId: string;
-  calendarName: string;
-  state: ActorState;
-  lastSyncAt: string | null;
-  lastError: ActorError | null;
-  stats: { pushed: number; pulled: number; conflicts: number; errors: number };
-}
-
-export interface JournalView {
-  at: string;
-  direction: string;
-  action: string;
-  taskId: string | null;
-  remoteId: string | null;
-  outcome: string;
-  detail: string | null;
-}
-
-export type ActorCommand = "sync" | "restart" | "pause" | "resume" | "resync";
-
-/** What the API needs of the engine. */
-export interface EngineControl {
-  list(): Promise<ActorView[]>;
-  get(bindingId: string): Promise<ActorView | null>;
-  command(bindingId: string, command: ActorCommand): Promise<ActorState | null>;
-  journal(bindingId: string, limit: number): Promise<JournalView[] | null>;
-  /** A provider's push notice: true when the channel is ours and its token checks out. */
-  pushNotice(channelId: string, token: string, changed: boolean): Promise<boolean>;
-}
+import { type Actor, createActor } from "xstate";
+import type { ProviderRegistry } from "../adapters/registry.js";
+import type { Database } from "../db/database.js";
+import type { ActorStateName } from "../db/enums.js";
+import { bindingStateOf, bumpCounter, saveBindingState } from "../db/queries/binding-state.js";
+import { type BindingConfig, syncingBindings } from "../db/queries/bindings.js";
+import { providerSettingsOf } from "../db/queries/providers.js";
+import type { SecretBox } from "../db/secret-box.js";
+import type { Action } from "./actions.js";
+import type { ActorError, BindingEvent } from "./binding-context.js";
+import { type BindingMachine, bindingMachineWith } from "./binding-machine.js";
+import { BindingSync } from "./binding-sync.js";
+import { openCompany } from "./credentials.js";
+import type { ActorCommand, EngineControl, PushNotice } from "./engine-control.js";
+import { Limiter } from "./limiter.js";
+import { Notices } from "./notices.js";
 
 export interface SupervisorOptions {
   database: Database;
-  adapters: AdapterFactory;
+  providers: ProviderRegistry;
   secrets: SecretBox;
   logger: Logger;
   /** Tests shorten these. */
@@ -58,63 +32,91 @@ export interface SupervisorOptions {
   reconcileDelayMs?: number;
   /** Public address of the webhook route, for push channels. */
   webhookUrl?: string;
-  /** Told the settings on every reconcile (the Google pacer follows googleRequestsPerMinute). */
-  onSettings?: (current: typeof settings.$inferSelect) => void;
   /** Actors authorizing or importing at once (default 200); the rest wait their turn. */
   startConcurrency?: number;
+  /** Test seam, see ExecutorEnv. */
+  beforeCommit?: (action: Action) => void;
 }
 
 interface Running {
-  actor: Actor<typeof bindingMachine>;
+  actor: Actor<BindingMachine>;
   sync: BindingSync;
-  fingerprint: string;
+  config: string;
   operatorId: string;
   eventTypeId: string;
   /** Serializes this actor's state writes. */
   writes: Promise<void>;
 }
 
-interface TaskNotice {
-  operatorId: string;
-  eventTypeId: string;
-  previousOperatorId?: string | null;
-  previousEventTypeId?: string | null;
-}
-
-const COMMAND_EVENTS: Record<ActorCommand, BindingEvent["type"]> = {
+const COMMAND_EVENTS: Record<ActorCommand, Exclude<BindingEvent, { type: "CONFIG_CHANGED" }>["type"]> = {
   sync: "SYNC_NOW",
   restart: "RESTART",
   pause: "PAUSE",
   resume: "RESUME",
   resync: "RESYNC",
+  "retry-failures": "RETRY_FAILURES",
 };
 
-export function topState(value: unknown): ActorState {
+/** The state an actor shows, from its machine's state value. */
+export function topState(value: unknown): ActorStateName {
   const name = typeof value === "string" ? value : Object.keys(value as object)[0];
-  return (name === "starting" ? "authorizing" : name) as ActorState;
+  return (name === "starting" ? "authorizing" : name) as ActorStateName;
+}
+
+/**
+ * What a running actor depends on, whatever the schema holds: every column of
+ * its binding, operator, type and the settings, and its provider's company
+ * settings but for the fields the provider applies live (a pace), timestamps
+ * aside. A change re-authorizes the actor.
+ */
+function configDigest({ binding, operator, eventType, settings: s, company }: BindingConfig, providers: ProviderRegistry): string {
+  const { updatedAt: _b, createdAt: _bc, ...b } = binding;
+  const { updatedAt: _o, createdAt: _oc, ...o } = operator;
+  const { updatedAt: _t, createdAt: _tc, ...t } = eventType;
+  const { updatedAt: _s, ...rest } = s;
+  const live = new Set(providers.get(operator.provider)?.definition.company?.appliedLive ?? []);
+  const companyValues = Object.fromEntries(Object.entries(company.values).filter(([name]) => !live.has(name)));
+  return createHash("sha256")
+    .update(JSON.stringify([b, o, t, rest, companyValues, company.secrets]))
+    .digest("base64url");
 }
 
 export class Supervisor implements EngineControl {
   private readonly running = new Map<string, Running>();
   private readonly startSlots: Limiter;
-  /** Channels a verified notice came on, kept for the actor that may not have recorded its channel yet. */
-  private readonly noticedChannels = new Set<string>();
+  private readonly notices: Notices;
+  private readonly machine: BindingMachine;
   private readonly unlisten: Array<() => Promise<void>> = [];
+  /** The company settings each provider last applied, as stored. */
+  private readonly appliedCompany = new Map<string, string>();
   private reconcileTimer: NodeJS.Timeout | null = null;
   private reconciling: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.startSlots = new Limiter(options.startConcurrency ?? 200);
-  }
-
-  private get db() {
-    return this.options.database.db;
+    this.notices = new Notices(options.database.db, options.secrets, {
+      bindingsOf: (operatorId, eventTypeId) =>
+        [...this.running].filter(([, r]) => r.operatorId === operatorId && r.eventTypeId === eventTypeId).map(([id]) => id),
+      isRunning: (bindingId) => this.running.has(bindingId),
+      send: (bindingId, event) => this.running.get(bindingId)?.actor.send(event),
+    });
+    const syncOf = (bindingId: string) => {
+      const entry = this.running.get(bindingId);
+      if (!entry) throw new Error(`no actor runs for binding ${bindingId}`);
+      return entry.sync;
+    };
+    // One machine for every actor: implementations reach each binding's I/O by its id.
+    this.machine = bindingMachineWith({
+      authorize: (bindingId, signal) => syncOf(bindingId).authorize(signal),
+      runPass: (bindingId, mode, retryFailures, signal) => syncOf(bindingId).sync(mode, { retryFailures, signal }),
+      now: () => Date.now(),
+    });
   }
 
   async start(): Promise<void> {
     const { notifier } = this.options.database;
-    this.unlisten.push(await notifier.listen("taskcal_tasks", (payload) => this.onTaskNotice(payload)));
+    this.unlisten.push(await notifier.listen("taskcal_tasks", (payload) => this.notices.task(payload)));
     this.unlisten.push(await notifier.listen("taskcal_config", () => this.scheduleReconcile()));
     await this.reconcile();
   }
@@ -125,66 +127,77 @@ export class Supervisor implements EngineControl {
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     await Promise.all(this.unlisten.map((stop) => stop().catch(() => {})));
     await this.reconciling;
-    const all = [...this.running.keys()];
-    await Promise.all(all.map((id) => this.stopActor(id)));
+    await Promise.all([...this.running.keys()].map((id) => this.stopActor(id)));
   }
 
   private scheduleReconcile(): void {
     if (this.stopped || this.reconcileTimer) return;
     this.reconcileTimer = setTimeout(() => {
       this.reconcileTimer = null;
-      this.reconciling = this.reconciling.then(() => this.reconcile()).catch((error) => {
-        this.options.logger.error({ err: error }, "reconciling actors failed");
-        this.scheduleReconcile();
-      });
+      this.reconciling = this.reconciling
+        .then(() => this.reconcile())
+        .catch((error) => {
+          this.options.logger.error({ err: error }, "reconciling actors failed");
+          this.scheduleReconcile();
+        });
     }, this.options.reconcileDelayMs ?? 100);
   }
 
-  /** Brings the running actors in line with the configuration: spawn, restart or stop only those concerned. */
+  /** Brings the running actors in line with the configuration: spawn, tell or stop only those concerned. */
   async reconcile(): Promise<void> {
     if (this.stopped) return;
-    const rows = await this.enabledBindings();
-    if (this.options.onSettings) {
-      const [current] = await this.db.select().from(settings).where(eq(settings.id, 1));
-      if (current) this.options.onSettings(current);
-    }
+    const rows = await syncingBindings(this.options.database.db);
+    await this.applyCompanySettings();
     const wanted = new Map(rows.map((row) => [row.binding.id, row]));
-    for (const id of [...this.running.keys()]) {
-      const row = wanted.get(id);
-      if (!row || this.running.get(id)!.fingerprint !== fingerprint(row)) await this.stopActor(id);
-    }
+    for (const id of [...this.running.keys()]) if (!wanted.has(id)) await this.stopActor(id);
     for (const row of rows) {
-      if (!this.running.has(row.binding.id)) await this.spawn(row);
+      const entry = this.running.get(row.binding.id);
+      if (!entry) {
+        await this.spawn(row);
+        continue;
+      }
+      const digest = configDigest(row, this.options.providers);
+      if (entry.config === digest) continue;
+      entry.config = digest;
+      entry.actor.send({ type: "CONFIG_CHANGED", pollMs: row.settings.pollIntervalSeconds * 1000 });
     }
   }
 
-  private async enabledBindings() {
-    return this.db
-      .select({ binding: bindings, operator: operators, eventType: eventTypes, settings })
-      .from(bindings)
-      .innerJoin(operators, eq(operators.id, bindings.operatorId))
-      .innerJoin(eventTypes, eq(eventTypes.id, bindings.eventTypeId))
-      .innerJoin(settings, eq(settings.id, 1))
-      .where(and(eq(operators.googleEnabled, true), eq(eventTypes.googleSync, true)));
+  /** Providers follow their company settings as they change (the Google pace, R17). */
+  private async applyCompanySettings(): Promise<void> {
+    for (const provider of this.options.providers.list()) {
+      const { definition } = provider;
+      if (!definition.companyChanged) continue;
+      const stored = await providerSettingsOf(this.options.database.db, definition.id);
+      const digest = JSON.stringify(stored);
+      if (this.appliedCompany.get(definition.id) === digest) continue;
+      this.appliedCompany.set(definition.id, digest);
+      try {
+        definition.companyChanged(openCompany(provider, stored, this.options.secrets));
+      } catch (error) {
+        this.options.logger.warn({ err: error, provider: definition.id }, "the provider could not apply its settings");
+      }
+    }
   }
 
-  private async spawn(row: Awaited<ReturnType<Supervisor["enabledBindings"]>>[number]): Promise<void> {
-    const { logger } = this.options;
+  private async spawn(row: BindingConfig): Promise<void> {
+    const { logger, database } = this.options;
     const bindingId = row.binding.id;
-    const store = new SyncStore(this.db, bindingId);
-    const state = await store.state();
+    const state = await bindingStateOf(database.db, bindingId);
     const sync = new BindingSync({
-      store,
-      adapters: this.options.adapters,
+      db: database.db,
+      bindingId,
+      providers: this.options.providers,
       secrets: this.options.secrets,
       logger: logger.child({ bindingId }),
       webhookUrl: this.options.webhookUrl,
-      channelNoticed: (channelId) => this.noticedChannels.has(channelId),
+      channelNoticed: (channelId, resourceId) => this.notices.channelNoticed(channelId, resourceId),
       startSlots: this.startSlots,
+      beforeCommit: this.options.beforeCommit,
     });
-    const actor = createActor(bindingMachine, {
+    const actor = createActor(this.machine, {
       input: {
-        sync,
+        bindingId,
         pollMs: row.settings.pollIntervalSeconds * 1000,
         backoffBaseMs: this.options.backoffBaseMs,
         backoffMaxMs: this.options.backoffMaxMs,
@@ -194,7 +207,7 @@ export class Supervisor implements EngineControl {
     const entry: Running = {
       actor,
       sync,
-      fingerprint: fingerprint(row),
+      config: configDigest(row, this.options.providers),
       operatorId: row.binding.operatorId,
       eventTypeId: row.binding.eventTypeId,
       writes: Promise.resolve(),
@@ -206,9 +219,9 @@ export class Supervisor implements EngineControl {
         if (now.state === last.state && now.error === last.error) return;
         const newError = now.error !== null && now.error !== last.error;
         last = now;
-        entry.writes = entry.writes.then(() => this.persist(store, now.state as ActorState, now.error, newError)).catch((err) => {
-          logger.warn({ err, bindingId }, "could not record actor state");
-        });
+        entry.writes = entry.writes
+          .then(() => this.persist(bindingId, now.state, now.error, newError))
+          .catch((err) => logger.warn({ err, bindingId }, "could not record actor state"));
         if (newError) logger.warn({ bindingId, state: now.state, code: now.error!.code }, now.error!.message);
       },
       error: (err) => logger.error({ err, bindingId }, "binding actor failed"),
@@ -218,14 +231,15 @@ export class Supervisor implements EngineControl {
     logger.debug({ bindingId }, "binding actor started");
   }
 
-  private async persist(store: SyncStore, state: ActorState, error: ActorError | null, newError: boolean): Promise<void> {
-    await store.saveState({
+  private async persist(bindingId: string, state: ActorStateName, error: ActorError | null, newError: boolean): Promise<void> {
+    const { db } = this.options.database;
+    await saveBindingState(db, bindingId, {
       state,
       lastErrorCode: error?.code ?? null,
       lastErrorMessage: error?.message ?? null,
       lastErrorAt: error ? new Date(error.at) : null,
     });
-    if (newError) await store.bump("errors");
+    if (newError) await bumpCounter(db, bindingId, "errors");
   }
 
   private async stopActor(bindingId: string): Promise<void> {
@@ -238,143 +252,23 @@ export class Supervisor implements EngineControl {
     await entry.writes;
   }
 
-  private onTaskNotice(payload: string): void {
-    let notice: TaskNotice;
-    try {
-      notice = JSON.parse(payload) as TaskNotice;
-    } catch {
-      return;
-    }
-    for (const entry of this.running.values()) {
-      const now = entry.operatorId === notice.operatorId && entry.eventTypeId === notice.eventTypeId;
-      const before = entry.operatorId === notice.previousOperatorId && entry.eventTypeId === notice.previousEventTypeId;
-      if (now || before) entry.actor.send({ type: "CRM_CHANGED" });
-    }
-  }
-
-  async pushNotice(channelId: string, token: string, changed: boolean): Promise<boolean> {
-    if (!this.options.secrets.verify(channelId, token)) return false;
-    // The notice proves the channel reaches us. Its first one ("sync") can beat the write that records the
-    // channel: remembered before the lookup, so the opening actor sees it either here or in the set.
-    if (this.noticedChannels.size >= 10_000) this.noticedChannels.clear();
-    this.noticedChannels.add(channelId);
-    const [row] = await this.db
-      .select({ bindingId: bindingState.bindingId, proven: bindingState.watchProven })
-      .from(bindingState)
-      .where(eq(bindingState.watchChannelId, channelId));
-    if (row && !row.proven) await this.db.update(bindingState).set({ watchProven: true }).where(eq(bindingState.watchChannelId, channelId));
-    if (!changed) return true;
-    if (!row) return false;
-    this.running.get(row.bindingId)?.actor.send({ type: "WEBHOOK" });
-    return true;
-  }
-
-  async command(bindingId: string, command: ActorCommand): Promise<ActorState | null> {
+  async command(bindingId: string, command: ActorCommand): Promise<ActorStateName | null> {
     const entry = this.running.get(bindingId);
     if (!entry) return null;
     if (command === "pause" || command === "resume" || command === "restart") {
-      await new SyncStore(this.db, bindingId).saveState({ paused: command === "pause" });
+      await saveBindingState(this.options.database.db, bindingId, { paused: command === "pause" });
     }
     entry.actor.send({ type: COMMAND_EVENTS[command] });
     return topState(entry.actor.getSnapshot().value);
   }
 
-  async list(): Promise<ActorView[]> {
-    return this.views();
+  pushNotice(notice: PushNotice): Promise<boolean> {
+    return this.notices.push(notice);
   }
 
-  async get(bindingId: string): Promise<ActorView | null> {
-    const [view] = await this.views(bindingId);
-    return view ?? null;
+  /** Where an actor of this process is right now, and whether it idles with nothing in flight (tests, the demo and the bench wait on it). */
+  actorStatus(bindingId: string): { state: ActorStateName; idle: boolean } | null {
+    const snapshot = this.running.get(bindingId)?.actor.getSnapshot();
+    return snapshot ? { state: topState(snapshot.value), idle: snapshot.matches({ incremental: "idle" }) } : null;
   }
-
-  /** From the database, so it is cheap and survives restarts. */
-  private async views(bindingId?: string): Promise<ActorView[]> {
-    const rows = await this.db
-      .select({ binding: bindings, state: bindingState })
-      .from(bindings)
-      .innerJoin(operators, eq(operators.id, bindings.operatorId))
-      .innerJoin(eventTypes, eq(eventTypes.id, bindings.eventTypeId))
-      .leftJoin(bindingState, eq(bindingState.bindingId, bindings.id))
-      .where(
-        and(
-          eq(operators.googleEnabled, true),
-          eq(eventTypes.googleSync, true),
-          bindingId ? eq(bindings.id, bindingId) : undefined,
-        ),
-      )
-      .orderBy(bindings.createdAt, bindings.id);
-    return rows.map(({ binding, state }) => ({
-      id: binding.id,
-      bindingId: binding.id,
-      operatorId: binding.operatorId,
-      eventTypeId: binding.eventTypeId,
-      calendarName: binding.calendarName,
-      state: (state?.state ?? "authorizing") as ActorState,
-      lastSyncAt: state?.lastSyncAt?.toISOString() ?? null,
-      lastError:
-        state?.lastErrorCode && state.lastErrorAt
-          ? { code: state.lastErrorCode, message: state.lastErrorMessage ?? "", at: state.lastErrorAt.toISOString() }
-          : null,
-      stats: {
-        pushed: state?.pushed ?? 0,
-        pulled: state?.pulled ?? 0,
-        conflicts: state?.conflicts ?? 0,
-        errors: state?.errors ?? 0,
-      },
-    }));
-  }
-
-  async journal(bindingId: string, limit: number): Promise<JournalView[] | null> {
-    if (!(await this.get(bindingId))) return null;
-    const rows = await this.db
-      .select()
-      .from(journal)
-      .where(eq(journal.bindingId, bindingId))
-      .orderBy(desc(journal.id))
-      .limit(limit);
-    return rows.map((row) => ({
-      at: row.at.toISOString(),
-      direction: row.direction,
-      action: row.action,
-      taskId: row.taskId,
-      remoteId: row.remoteId,
-      outcome: row.outcome,
-      detail: row.detail,
-    }));
-  }
-
-  /** True when the actor waits for work with nothing in flight (tests and the demo wait on it). */
-  isIdle(bindingId: string): boolean {
-    return this.running.get(bindingId)?.actor.getSnapshot().matches({ incremental: "idle" }) ?? false;
-  }
-
-  /** The state an actor is in right now (tests and the demo wait on it). */
-  stateOf(bindingId: string): ActorState | null {
-    const entry = this.running.get(bindingId);
-    return entry ? topState(entry.actor.getSnapshot().value) : null;
-  }
-}
-
-/** What a running actor depends on; when it changes, the actor restarts. */
-function fingerprint(row: Awaited<ReturnType<Supervisor["enabledBindings"]>>[number]): string {
-  const { binding, operator, eventType, settings: s } = row;
-  return JSON.stringify([
-    binding.calendarName,
-    operator.name,
-    operator.useConfigToken,
-    operator.refreshTokenEnc,
-    operator.provider,
-    operator.caldavUrl,
-    operator.caldavUsername,
-    operator.caldavPasswordEnc,
-    eventType.display,
-    s.googleClientId,
-    s.googleClientSecretEnc,
-    s.defaultRefreshTokenEnc,
-    s.monthsBack,
-    s.timeZone,
-    s.conflictPolicy,
-    s.pollIntervalSeconds,
-  ]);
 }

@@ -1,6 +1,7 @@
 // R8: the sync window starts at the beginning of the day `monthsBack` months ago, in the settings' zone.
 import { DateTime } from "luxon";
-import type { SyncTask } from "./task-model";
+import type { EventData } from "../adapters/types.js";
+import type { TaskRecord } from "../db/queries/tasks.js";
 
 export interface SyncWindow {
   /** First day inside the window, YYYY-MM-DD. */
@@ -26,7 +27,18 @@ export function syncWindow(now: Date, monthsBack: number, timeZone: string): Syn
 }
 
 /** A task is inside when its end is on or after the window start. */
-export function taskInWindow(task: Pick<SyncTask, "allDay" | "endAt" | "endDate">, window: SyncWindow): boolean {
+export function taskInWindow(task: Pick<TaskRecord, "allDay" | "endAt" | "endDate">, window: SyncWindow): boolean {
   if (task.allDay) return task.endDate !== null && task.endDate >= window.startDate;
   return task.endAt !== null && task.endAt.getTime() >= window.startInstant.getTime();
+}
+
+/**
+ * An event is inside when its end is after the window start (calendar ends
+ * are exclusive). An end that cannot be read counts as inside: the event is
+ * then reported as unusable rather than silently left out.
+ */
+export function eventEndsInWindow(event: Pick<EventData, "end">, window: SyncWindow): boolean {
+  const end = event.end;
+  if ("date" in end) return end.date > window.startDate;
+  return !(new Date(end.dateTime).getTime() < window.startInstant.getTime());
 }

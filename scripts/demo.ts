@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../config";
-import { createLogger } from "../logger";
-import { startService } from "../service";
-import { freePort } from "../test/e2e/taskcal-process";
-import { startFakeGoogle } from "../test/fake-google/server";
+import { loadConfig } from "../config.js";
+import { createLogger } from "../logger.js";
+import { startService } from "../service.js";
+import { startFakeGoogle } from "../testkit/fake-google/server.js";
+import { freePort } from "../testkit/ports.js";
 
 const once = process.argv.includes("--once");
 const say = (line = "") => process.stdout.write(`${line}\n`);
@@ -59,8 +59,17 @@ async function shutdown(code: number) {
 }
 
 try {
-  await api("PATCH", "/api/settings", { googleClientId: google.clientId, googleClientSecret: google.clientSecret, defaultRefreshToken: refreshToken, pollIntervalSeconds: 30 });
-  const type = await api("POST", "/api/event-types", { name: "Sales offer", googleSync: true, display: { fields: ["number", "customer"], features: ["Budget"] } });
+  await api("PATCH", "/api/settings", {
+    googleClientId: google.clientId,
+    googleClientSecret: google.clientSecret,
+    defaultRefreshToken: refreshToken,
+    pollIntervalSeconds: 30,
+  });
+  const type = await api("POST", "/api/event-types", {
+    name: "Sales offer",
+    googleSync: true,
+    display: { fields: ["number", "customer"], features: ["Budget"] },
+  });
   const operator = await api("POST", "/api/operators", { name: "Anna Nowakowska", googleEnabled: true, useConfigToken: true });
   const [binding] = await api("PUT", `/api/operators/${operator.id}/calendars`, [{ eventTypeId: type.id, calendarName: "Anna – offers" }]);
   const tomorrow = new Date(Date.now() + 86_400_000);

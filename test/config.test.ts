@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig, readOrCreateKeyFile } from "../config";
+import { configWarnings, loadConfig, readOrCreateKeyFile } from "../config.js";
 
 describe("configuration (§4)", () => {
   const dir = mkdtempSync(join(tmpdir(), "taskcal-config-"));
@@ -15,12 +15,28 @@ describe("configuration (§4)", () => {
       port: 8080,
       host: "127.0.0.1",
       adminToken: undefined,
+      readonlyToken: undefined,
       secretKey: undefined,
+      secretKeyPrevious: undefined,
       googleApiRootUrl: "https://www.googleapis.com/",
       googleOAuthTokenUrl: "https://oauth2.googleapis.com/token",
       publicUrl: undefined,
+      caldavEgress: { allowHttp: false, allowedHosts: [] },
       logLevel: "info",
+      providerModules: [],
     });
+  });
+
+  it("CALDAV_ALLOW_HTTP is true or false; CALDAV_ALLOWED_HOSTS a comma-separated list of host names, normalized", () => {
+    expect(loadConfig({ CALDAV_ALLOW_HTTP: "true" }).caldavEgress.allowHttp).toBe(true);
+    expect(loadConfig({ CALDAV_ALLOW_HTTP: "false" }).caldavEgress.allowHttp).toBe(false);
+    expect(() => loadConfig({ CALDAV_ALLOW_HTTP: "yes" })).toThrow(/CALDAV_ALLOW_HTTP: must be true or false/);
+    expect(
+      loadConfig({ CALDAV_ALLOWED_HOSTS: " Dav.Example.com, *.fastmail.com,,caldav.icloud.com. , bücher.de" }).caldavEgress.allowedHosts,
+    ).toEqual(["dav.example.com", "*.fastmail.com", "caldav.icloud.com", "xn--bcher-kva.de"]);
+    for (const bad of ["https://dav.example.com", "dav.example.com:8443", "dav.example.com/dav", "a@b.com", "*", "*.", "dav.*.com"]) {
+      expect(() => loadConfig({ CALDAV_ALLOWED_HOSTS: `ok.example.com,${bad}` }), bad).toThrow(/CALDAV_ALLOWED_HOSTS: .*is not a host name/);
+    }
   });
 
   it("refuses bad values, naming the variable", () => {
@@ -28,6 +44,19 @@ describe("configuration (§4)", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ ADMIN_TOKEN: "short" })).toThrow(/ADMIN_TOKEN/);
+  });
+
+  it("bearer tokens under 16 characters are refused, under 32 warned about; the read-only token differs from the admin token", () => {
+    expect(() => loadConfig({ ADMIN_TOKEN: "x".repeat(15) })).toThrow(/^invalid configuration: ADMIN_TOKEN: must be at least 16 characters/);
+    expect(() => loadConfig({ READONLY_TOKEN: "r".repeat(15) })).toThrow(/READONLY_TOKEN: must be at least 16 characters/);
+    expect(() => loadConfig({ ADMIN_TOKEN: "t".repeat(40), READONLY_TOKEN: "t".repeat(40) })).toThrow(/READONLY_TOKEN: must differ from ADMIN_TOKEN/);
+    const weak = loadConfig({ ADMIN_TOKEN: "a".repeat(16), READONLY_TOKEN: "r".repeat(31) });
+    expect(configWarnings(weak)).toEqual([
+      expect.stringMatching(/^ADMIN_TOKEN is shorter than 32 characters/),
+      expect.stringMatching(/^READONLY_TOKEN is shorter than 32 characters/),
+    ]);
+    expect(configWarnings(loadConfig({ ADMIN_TOKEN: "a".repeat(32) }))).toEqual([]);
+    expect(configWarnings(loadConfig({}))).toEqual([]);
   });
 
   it("a key file is generated once with mode 0600, then reused", () => {

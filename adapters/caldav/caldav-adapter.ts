@@ -3,29 +3,24 @@
 // occurrence of a series, `<id>@<recurrence id>`. Every write is conditional
 // on an ETag, so a change someone else made in between is never overwritten.
 import {
-  NotFound,
-  Permanent,
-  PreconditionFailed,
   type CalendarAdapter,
   type CalendarEvent,
   type CalendarRef,
   type ChangePage,
   type ChangeQuery,
   type CreateResult,
+  type EventBase,
   type EventData,
+  NotFound,
+  Permanent,
+  PreconditionFailed,
 } from "../types.js";
-import {
-  etagScanChanges,
-  resourceUrl,
-  strategyOfToken,
-  syncCollectionChanges,
-  type ResourceChanges,
-  type SyncStrategy,
-} from "./change-feed.js";
+import { etagScanChanges, type ResourceChanges, resourceUrl, type SyncStrategy, strategyOfToken, syncCollectionChanges } from "./change-feed.js";
 import type { DavClient } from "./dav-client.js";
 import { discoverCalendarHome, discoverPrincipal, findOrCreateCalendar, supportsSyncCollection } from "./discovery.js";
-import { newCalendar, newEvent, parseCalendar, applyEventData, type Component } from "./ical-mapping.js";
+import { applyEventData, type Component, newCalendar, newEvent, parseCalendar } from "./ical-mapping.js";
 import {
+  type ExpansionRange,
   eventInResource,
   eventsOfResource,
   excludeOccurrence,
@@ -33,7 +28,6 @@ import {
   occurrenceId,
   overrideOccurrence,
   splitEventId,
-  type ExpansionRange,
 } from "./recurrence.js";
 
 export interface CalDavAdapterSettings {
@@ -79,6 +73,7 @@ export class CalDavAdapter implements CalendarAdapter {
     return findOrCreateCalendar(this.client, home, name);
   }
 
+  /** Resource names are per collection, so the task id alone never meets a copy of itself elsewhere. */
   eventIdForTask(taskId: string): string {
     return taskId;
   }
@@ -96,9 +91,7 @@ export class CalDavAdapter implements CalendarAdapter {
     if (this.settings.syncStrategy !== "auto") return Promise.resolve(this.settings.syncStrategy);
     let known = this.strategies.get(calendarId);
     if (!known) {
-      known = supportsSyncCollection(this.client, this.collection(calendarId)).then((yes) =>
-        yes ? "sync-collection" : "etag-scan",
-      );
+      known = supportsSyncCollection(this.client, this.collection(calendarId)).then((yes) => (yes ? "sync-collection" : "etag-scan"));
       known.catch(() => this.strategies.delete(calendarId));
       this.strategies.set(calendarId, known);
     }
@@ -123,11 +116,13 @@ export class CalDavAdapter implements CalendarAdapter {
       let calendar: Component;
       try {
         calendar = parseCalendar(resource.ics);
-      } catch {
-        continue; // one malformed resource of someone else's must not stop the feed
+      } catch (error) {
+        // One malformed resource of someone else's must not stop the feed; the caller records it (R20).
+        (page.unreadable ??= []).push({ id: resource.resourceId, message: (error as Error).message });
+        continue;
       }
       const { events, deletedIds } = eventsOfResource(calendar, resource.resourceId, resource.etag, range);
-      page.events.push(...events);
+      page.events.push(...events.map((event) => withResource(event, resource.ics)));
       page.deletedIds.push(...deletedIds);
     }
     if (changes.nextPageToken) page.nextPageToken = changes.nextPageToken;
@@ -152,25 +147,28 @@ export class CalDavAdapter implements CalendarAdapter {
     calendar: Component,
     condition: Record<string, string>,
     allow: number[] = [],
-  ): Promise<{ etag: string } | { status: number }> {
+  ): Promise<{ etag: string; ics?: string } | { status: number }> {
+    const ics = calendar.toString();
     const response = await this.client.send(
       "PUT",
       url,
-      { headers: { "Content-Type": "text/calendar; charset=utf-8", ...condition }, body: calendar.toString() },
+      { headers: { "Content-Type": "text/calendar; charset=utf-8", ...condition }, body: ics },
       allow,
     );
     if (!response.ok) return { status: response.status };
     const etag = response.headers.get("etag");
-    if (etag) return { etag };
+    if (etag) return { etag, ics };
     const head = await this.client.send("HEAD", url);
     const readBack = head.headers.get("etag");
     if (!readBack) throw new Permanent(`the server gave no ETag for ${url.pathname}`);
+    // No ETag on the PUT means the server changed what it stored (RFC 4791 §5.3.4): ours is not its text.
     return { etag: readBack };
   }
 
   async getEvent(calendarId: string, eventId: string): Promise<CalendarEvent | null> {
     const resource = await this.read(calendarId, splitEventId(eventId).resourceId);
-    return resource && eventInResource(resource.calendar, eventId, resource.etag);
+    const event = resource && eventInResource(resource.calendar, eventId, resource.etag);
+    return event && withResource(event, resource.calendar.toString());
   }
 
   async createEvent(calendarId: string, eventId: string, data: EventData): Promise<CreateResult> {
@@ -180,17 +178,20 @@ export class CalDavAdapter implements CalendarAdapter {
     newEvent(calendar, eventId, data);
     const url = resourceUrl(this.collection(calendarId), eventId);
     const written = await this.write(url, calendar, { "If-None-Match": "*" }, [412]);
-    if ("etag" in written) return { event: eventInResource(calendar, eventId, written.etag)!, created: true };
+    if ("etag" in written) return { event: withResource(eventInResource(calendar, eventId, written.etag)!, written.ics), created: true };
     // 412: the id is taken, by an earlier attempt of ours or otherwise: adopt it as it is.
     const existing = await this.getEvent(calendarId, eventId);
     if (!existing) throw new PreconditionFailed(`${eventId} existed, then vanished while being adopted`, 412);
     return { event: existing, created: false };
   }
 
-  async updateEvent(calendarId: string, eventId: string, data: EventData, etag: string): Promise<CalendarEvent> {
+  async updateEvent(calendarId: string, eventId: string, data: EventData, base: EventBase): Promise<CalendarEvent> {
+    const { etag } = base;
     if (!etag) throw new Permanent(`refusing to update ${eventId} without an ETag`);
     const { resourceId, key } = splitEventId(eventId);
-    const resource = await this.read(calendarId, resourceId);
+    // The resource as last seen spares a GET; the If-Match still guards against a change made since.
+    const known = !key && typeof base.resource === "string" ? parseCalendar(base.resource) : undefined;
+    const resource = known ? { calendar: known, etag } : await this.read(calendarId, resourceId);
     if (!resource) throw new NotFound(`event ${eventId} does not exist`, 404);
     if (resource.etag !== etag) throw new PreconditionFailed(`event ${eventId} changed since it was read`, 412);
     const { calendar } = resource;
@@ -200,7 +201,7 @@ export class CalDavAdapter implements CalendarAdapter {
     const written = await this.write(url, calendar, { "If-Match": ifMatch(etag) });
     const event = "etag" in written ? eventInResource(calendar, eventId, written.etag) : null;
     if (!event) throw new NotFound(`event ${eventId} is not in its resource after the update`);
-    return event;
+    return withResource(event, "ics" in written ? written.ics : undefined);
   }
 
   async deleteEvent(calendarId: string, eventId: string, etag?: string): Promise<void> {
@@ -217,4 +218,9 @@ export class CalDavAdapter implements CalendarAdapter {
     if (!excludeOccurrence(resource.calendar, key)) return;
     await this.write(url, resource.calendar, { "If-Match": ifMatch(resource.etag) });
   }
+}
+
+/** A single event carries its resource's text, so the next update need not read it again; occurrences do not (their series is shared). */
+function withResource(event: CalendarEvent, ics: string | undefined): CalendarEvent {
+  return event.recurringEventId || ics === undefined ? event : { ...event, resource: ics };
 }

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { SyncTokenExpired } from "../types.js";
-import { DAV_NAMESPACES, text, type DavClient } from "./dav-client.js";
+import { DAV_NAMESPACES, type DavClient, text } from "./dav-client.js";
 
 export interface ChangedResource {
   resourceId: string;
@@ -29,9 +29,9 @@ const SYNC_PAGE_PREFIX = "syncpage:";
 const SCAN_PREFIX = "etags:";
 const MULTIGET_BATCH = 100;
 
-/** The resource id of an item href (`<id>.ics`); undefined for the collection itself. */
-export function resourceIdOf(collection: URL, href: string): string | undefined {
-  const path = new URL(href, collection).pathname;
+/** The resource id of an item (`<id>.ics`) at `url` (an href the client resolved); undefined for the collection itself. */
+export function resourceIdOf(collection: URL, url: URL): string | undefined {
+  const path = url.pathname;
   if (!path.startsWith(collection.pathname) || path.length <= collection.pathname.length) return undefined;
   const name = decodeURIComponent(path.slice(collection.pathname.length).replace(/\/$/, ""));
   return name.endsWith(".ics") ? name.slice(0, -4) : name;
@@ -61,7 +61,7 @@ async function multiget(client: DavClient, collection: URL, allHrefs: string[]):
       { depth: "1" },
     );
     for (const response of responses) {
-      const resourceId = response.href && resourceIdOf(collection, response.href);
+      const resourceId = response.href && resourceIdOf(collection, client.resolve(response.href));
       const etag = text(response.props?.getetag);
       const ics = text(response.props?.calendarData);
       if (resourceId && etag && ics && response.ok) found.push({ resourceId, etag, ics });
@@ -101,12 +101,7 @@ function decodePage(token: string): SyncPage {
  * and ETags only, and the page's share of them is fetched by multiget, so a
  * page costs the same however large the calendar is.
  */
-export async function syncCollectionChanges(
-  client: DavClient,
-  collection: URL,
-  pageSize: number,
-  token?: string,
-): Promise<ResourceChanges> {
+export async function syncCollectionChanges(client: DavClient, collection: URL, pageSize: number, token?: string): Promise<ResourceChanges> {
   const state: SyncPage = !token
     ? { since: "" }
     : token.startsWith(SYNC_PAGE_PREFIX)
@@ -133,10 +128,11 @@ export async function syncCollectionChanges(
   const listed: { href: string; resourceId: string; gone: boolean }[] = [];
   for (const response of responses) {
     if (!response.href) continue;
-    const resourceId = resourceIdOf(collection, response.href);
+    const url = client.resolve(response.href);
+    const resourceId = resourceIdOf(collection, url);
     // RFC 6578 §3.6: a 507 on the collection itself means the server cut the list short.
     if (!resourceId) truncated ||= response.status === 507;
-    else listed.push({ href: client.resolve(response.href).pathname, resourceId, gone: response.status === 404 });
+    else listed.push({ href: url.pathname, resourceId, gone: response.status === 404 });
   }
   listed.sort((a, b) => (a.href < b.href ? -1 : a.href > b.href ? 1 : 0));
   const remaining = listed.filter((entry) => state.after === undefined || entry.href > state.after);
@@ -144,7 +140,11 @@ export async function syncCollectionChanges(
   const served = truncated ? remaining : remaining.slice(0, pageSize);
 
   const changes: ResourceChanges = {
-    changed: await multiget(client, collection, served.filter((e) => !e.gone).map((e) => e.href)),
+    changed: await multiget(
+      client,
+      collection,
+      served.filter((e) => !e.gone).map((e) => e.href),
+    ),
     deletedIds: served.filter((e) => e.gone).map((e) => e.resourceId),
   };
   if (truncated) changes.nextPageToken = encodePage({ since: serverToken });
@@ -191,12 +191,13 @@ async function scan(client: DavClient, collection: URL): Promise<{ state: ScanSt
   const hrefs = new Map<string, string>();
   for (const response of responses) {
     if (!response.href || !response.ok) continue;
-    const resourceId = resourceIdOf(collection, response.href);
+    const url = client.resolve(response.href);
+    const resourceId = resourceIdOf(collection, url);
     const etag = text(response.props?.getetag);
     if (!resourceId) state.c = text(response.props?.getctag) ?? null;
     else if (etag && response.props?.resourcetype?.collection === undefined) {
       state.e[resourceId] = digest(etag);
-      hrefs.set(resourceId, client.resolve(response.href).pathname);
+      hrefs.set(resourceId, url.pathname);
     }
   }
   return { state, hrefs };
@@ -216,6 +217,10 @@ export async function etagScanChanges(client: DavClient, collection: URL, token?
   const { state, hrefs } = await scan(client, collection);
   const changedIds = Object.keys(state.e).filter((id) => before?.e[id] !== state.e[id]);
   const deletedIds = Object.keys(before?.e ?? {}).filter((id) => !(id in state.e));
-  const changed = await multiget(client, collection, changedIds.map((id) => hrefs.get(id)!));
+  const changed = await multiget(
+    client,
+    collection,
+    changedIds.map((id) => hrefs.get(id)!),
+  );
   return { changed, deletedIds, syncToken: encodeScan(state) };
 }

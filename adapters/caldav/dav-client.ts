@@ -1,8 +1,10 @@
-// One account's HTTP to a CalDAV server: basic auth, a timeout, and every
+// One account's HTTP to a CalDAV server: basic auth, a timeout, redirects
+// followed by hand (each target checked against the egress policy), and every
 // failure turned into an AdapterError in one place. XML bodies go through
 // tsdav's davRequest (it builds and parses the WebDAV XML).
-import { davRequest, type DAVDepth, type DAVResponse } from "tsdav";
+import { type DAVDepth, type DAVResponse, davRequest } from "tsdav";
 import { Permanent } from "../types.js";
+import { type CalDavEgressPolicy, followProblem, serverUrlProblem } from "./egress.js";
 import { errorForFailure, errorForResponse } from "./errors.js";
 
 export interface DavClientOptions {
@@ -11,7 +13,12 @@ export interface DavClientOptions {
   password: string;
   timeoutMs: number;
   fetch: typeof fetch;
+  egress: CalDavEgressPolicy;
 }
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** As many hops as a server moving its DAV root (http → https, / → /dav/) plausibly needs. */
+const MAX_REDIRECTS = 5;
 
 /** XML namespaces by the prefixes used in request bodies. */
 export const DAV_NAMESPACES = {
@@ -25,50 +32,70 @@ export class DavClient {
   private readonly authorization: string;
 
   constructor(private readonly options: DavClientOptions) {
-    let root: URL;
-    try {
-      root = new URL(options.serverUrl);
-    } catch {
-      throw new Permanent("the CalDAV server address is not a valid URL");
-    }
-    // Credentials in the URL would leak into messages and logs; the fields carry them.
-    root.username = "";
-    root.password = "";
-    this.root = root;
-    this.authorization = "Basic " + Buffer.from(`${options.username}:${options.password}`).toString("base64");
+    // Checked here too, not only by the API: a stored address predates the policy, or came from elsewhere.
+    // The message never quotes the address, which could carry credentials.
+    const problem = serverUrlProblem(options.serverUrl, options.egress);
+    if (problem) throw new Permanent(`the CalDAV server address ${problem}`);
+    this.root = new URL(options.serverUrl);
+    this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`;
   }
 
-  /** An absolute URL for an href the server gave (usually a path). */
+  /** An absolute URL for an href the server gave (usually a path); one outside where we may go is refused. */
   resolve(href: string): URL {
-    return new URL(href, this.root);
+    let url: URL;
+    try {
+      url = new URL(href, this.root);
+    } catch {
+      throw new Permanent("the CalDAV server gave an href that is not a URL");
+    }
+    this.refuseOutside(url, "an href in its answer");
+    return url;
+  }
+
+  private refuseOutside(url: URL, how: string) {
+    const problem = followProblem(this.root, url, this.options.egress);
+    if (problem) throw new Permanent(`the CalDAV server sent us to ${url.host} (${how}), which is refused: ${problem}`);
   }
 
   /**
    * Sends one request. Answers outside 2xx throw, except the statuses in
    * `allow`, which the caller handles (a 404 on GET, a 412 on create...).
    */
-  async send(
-    method: string,
-    url: URL,
-    init: { headers?: Record<string, string>; body?: string } = {},
-    allow: number[] = [],
-  ): Promise<Response> {
+  async send(method: string, url: URL, init: { headers?: Record<string, string>; body?: string } = {}, allow: number[] = []): Promise<Response> {
     const what = `${method} ${url.pathname}`;
-    let response: Response;
-    try {
-      response = await this.options.fetch(url, {
-        method,
-        body: init.body,
-        headers: { ...init.headers, Authorization: this.authorization },
-        redirect: "follow",
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (cause) {
-      throw errorForFailure(what, cause);
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    let target = url;
+    let request = { method, body: init.body };
+    for (let hop = 0; ; hop++) {
+      this.refuseOutside(target, hop === 0 ? "a request" : "a redirect");
+      let response: Response;
+      try {
+        response = await this.options.fetch(target, {
+          ...request,
+          headers: { ...init.headers, Authorization: this.authorization },
+          // fetch would carry method, body and credentials to wherever a Location points.
+          redirect: "manual",
+          signal,
+        });
+      } catch (cause) {
+        throw errorForFailure(what, cause);
+      }
+      const location = REDIRECTS.has(response.status) ? response.headers.get("location") : null;
+      if (location === null) {
+        if (response.ok || allow.includes(response.status)) return response;
+        const body = await response.text().catch(() => "");
+        throw errorForResponse(what, response.status, response.headers, body);
+      }
+      await response.body?.cancel();
+      if (hop === MAX_REDIRECTS) throw new Permanent(`CalDAV ${what} was redirected more than ${MAX_REDIRECTS} times`);
+      try {
+        target = new URL(location, target);
+      } catch {
+        throw new Permanent(`CalDAV ${what} was redirected to something that is not a URL`);
+      }
+      // 303 means "see the answer over there": read it with GET. Other redirects keep the WebDAV method and body.
+      if (response.status === 303 && request.method !== "HEAD") request = { method: "GET", body: undefined };
     }
-    if (response.ok || allow.includes(response.status)) return response;
-    const body = await response.text().catch(() => "");
-    throw errorForResponse(what, response.status, response.headers, body);
   }
 
   /** A WebDAV request with an XML body (`body` in xml-js compact form); answers parsed by tsdav. */

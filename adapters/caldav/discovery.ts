@@ -1,8 +1,8 @@
 // Where an account's calendars live (RFC 4791 §6, RFC 5397), and finding or
 // making one by display name.
 import { randomUUID } from "node:crypto";
-import { Permanent, type CalendarRef } from "../types.js";
-import { DAV_NAMESPACES, hrefsOf, text, type DavClient } from "./dav-client.js";
+import { type CalendarRef, Permanent } from "../types.js";
+import { DAV_NAMESPACES, type DavClient, hrefsOf, text } from "./dav-client.js";
 
 async function propOf(client: DavClient, url: URL, prop: object, key: string): Promise<unknown> {
   const [response] = await client.xml("PROPFIND", url, { "d:propfind": { _attributes: DAV_NAMESPACES, "d:prop": prop } }, { depth: "0" });

@@ -7,6 +7,7 @@ import {
   AuthRevoked,
   NotFound,
   Permanent,
+  PermissionDenied,
   PreconditionFailed,
   RateLimited,
   SyncTokenExpired,
@@ -31,7 +32,7 @@ export function errorForResponse(what: string, status: number, headers: Headers,
     return new SyncTokenExpired(`${message}: the sync token is no longer valid`, status);
   }
   if (status === 401) return new AuthRevoked(`${message}: the server rejected the username or password`, status);
-  if (status === 403) return new Permanent(`${message}: the account may not access this calendar`, status);
+  if (status === 403) return new PermissionDenied(`${message}: the account may not access this calendar`, status);
   if (status === 404 || status === 410) return new NotFound(message, status);
   if (status === 412) return new PreconditionFailed(`${message}: the event changed since it was read`, status);
   if (status === 409 && /no-uid-conflict/.test(body)) {
@@ -44,11 +45,29 @@ export function errorForResponse(what: string, status: number, headers: Headers,
   return new Permanent(message, status);
 }
 
+/**
+ * The kind of network failure, from the error codes Node and undici put on
+ * `cause`. Only the kind is reported: the raw text names addresses, ports and
+ * errno strings of our network, which an administrator reading lastError (or
+ * anyone reading the log) does not need.
+ */
+function failureKind(cause: unknown): string {
+  for (let e = cause, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = String((e as NodeJS.ErrnoException).code ?? "");
+    if (code === "ECONNREFUSED") return "connection refused";
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") return "host not found";
+    if (code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET" || code === "ECONNABORTED") return "connection reset";
+    if (code === "ETIMEDOUT" || (code.startsWith("UND_ERR_") && code.endsWith("_TIMEOUT"))) return "timed out";
+    if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable";
+    if (/^(ERR_TLS_|ERR_SSL_|CERT_|EPROTO$)|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)_/.test(code)) return "TLS failure (certificate or protocol)";
+  }
+  return "network failure";
+}
+
 /** A fetch that did not get an answer: timeouts and network faults are worth a retry. */
 export function errorForFailure(what: string, cause: unknown): AdapterError {
   if (cause instanceof AdapterError) return cause;
   const name = cause instanceof Error ? cause.name : "";
   if (name === "TimeoutError" || name === "AbortError") return new Transient(`CalDAV ${what} timed out`);
-  const detail = cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : "network failure";
-  return new Transient(`CalDAV ${what} failed: ${detail}`);
+  return new Transient(`CalDAV ${what} failed: ${failureKind(cause)}`);
 }

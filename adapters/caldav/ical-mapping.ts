@@ -2,7 +2,7 @@
 // properties the neutral form owns, so whatever else a calendar client put on
 // the event (alarms, attendees, categories...) survives an update.
 import ICAL from "ical.js";
-import { Permanent, type EventData, type EventTime } from "../types.js";
+import { type EventData, type EventTime, Permanent } from "../types.js";
 import { eventTimeOf, icalTimeOf, vtimezoneFor } from "./timezones.js";
 
 export type Component = InstanceType<typeof ICAL.Component>;
@@ -109,9 +109,7 @@ function setTime(calendar: Component, vevent: Component, name: string, value: Ev
   const property = vevent.addProperty(dateProperty(name, time, vevent));
   if (!tzid) return;
   property.setParameter("tzid", tzid);
-  const known = calendar
-    .getAllSubcomponents("vtimezone")
-    .some((vtimezone) => vtimezone.getFirstPropertyValue("tzid") === tzid);
+  const known = calendar.getAllSubcomponents("vtimezone").some((vtimezone) => vtimezone.getFirstPropertyValue("tzid") === tzid);
   if (!known) calendar.addSubcomponent(vtimezoneFor(tzid, time.year - 1, time.year + 1));
 }
 
@@ -126,7 +124,8 @@ function stamp(vevent: Component, name: string): void {
 
 /**
  * Writes `data` onto a VEVENT of `calendar` (VTIMEZONEs are added to the
- * calendar as needed). Replaces exactly what EventData describes.
+ * calendar as needed). Replaces exactly what EventData describes; a
+ * description or location it leaves undefined is not the caller's and stays.
  */
 export function applyEventData(calendar: Component, vevent: Component, data: EventData): void {
   const start = icalTimeOf(data.start).time;
@@ -134,8 +133,8 @@ export function applyEventData(calendar: Component, vevent: Component, data: Eve
   if (start.isDate !== end.isDate) throw new Permanent("start and end must both be dates or both date-times");
   if (end.compare(start) < 0) throw new Permanent("the event ends before it starts");
   setText(vevent, "summary", data.summary);
-  setText(vevent, "description", data.description);
-  setText(vevent, "location", data.location);
+  if (data.description !== undefined) setText(vevent, "description", data.description);
+  if (data.location !== undefined) setText(vevent, "location", data.location);
   setTime(calendar, vevent, "dtstart", data.start);
   vevent.removeAllProperties("duration");
   setTime(calendar, vevent, "dtend", data.end);

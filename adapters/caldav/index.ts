@@ -1,35 +1,42 @@
-// The CalDAV provider: an AdapterFactory for CalDavCredentials.
-import { Permanent, type AccountCredentials, type AdapterFactory, type CalendarAdapter } from "../types.js";
+// CalDAV adapters for accounts: one DavClient each, the egress policy applied to every request.
+import type { CalendarAdapter } from "../types.js";
 import { CalDavAdapter, type CalDavAdapterSettings } from "./caldav-adapter.js";
 import { DavClient } from "./dav-client.js";
+import { type CalDavEgressPolicy, strictEgress } from "./egress.js";
 
-export interface CalDavAdapterOptions extends Partial<CalDavAdapterSettings> {
-  /** Per request; a request running longer fails as Transient. Default 30 s. */
+export interface CalDavAdapterOptions extends Partial<CalDavAdapterSettings>, Partial<CalDavEgressPolicy> {
+  /** Per request, redirects included; a request running longer fails as Transient. Default 30 s. */
   timeoutMs?: number;
   /** For tests and proxies; the global fetch by default. */
   fetch?: typeof fetch;
 }
 
-export function createCalDavAdapterFactory(options: CalDavAdapterOptions = {}): AdapterFactory {
+/** One CalDAV account: the server's address and HTTP Basic credentials. */
+export interface CalDavAccountCredentials {
+  serverUrl: string;
+  username: string;
+  password: string;
+}
+
+export function createCalDavAdapterFactory(options: CalDavAdapterOptions = {}): (credentials: CalDavAccountCredentials) => CalendarAdapter {
   const settings: CalDavAdapterSettings = {
     syncStrategy: options.syncStrategy ?? "auto",
     expansionDays: options.expansionDays ?? 400,
     pageSize: options.pageSize ?? 250,
   };
-  return (credentials: AccountCredentials): CalendarAdapter => {
-    if (credentials.provider !== "caldav") {
-      throw new Permanent(`the CalDAV adapter cannot use ${credentials.provider} credentials`);
-    }
+  const egress: CalDavEgressPolicy = {
+    allowHttp: options.allowHttp ?? strictEgress.allowHttp,
+    allowedHosts: options.allowedHosts ?? strictEgress.allowedHosts,
+  };
+  return (credentials) => {
     const client = new DavClient({
       serverUrl: credentials.serverUrl,
       username: credentials.username,
       password: credentials.password,
       timeoutMs: options.timeoutMs ?? 30_000,
       fetch: options.fetch ?? fetch,
+      egress,
     });
     return new CalDavAdapter(client, settings);
   };
 }
-
-export type { CalDavAdapterSettings } from "./caldav-adapter.js";
-export type { SyncStrategy } from "./change-feed.js";

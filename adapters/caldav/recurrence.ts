@@ -2,16 +2,8 @@
 // into occurrences (overrides and EXDATEs applied), plus the editing of a
 // single occurrence inside its series resource.
 import ICAL from "ical.js";
-import { NotFound, type CalendarEvent, type EventData } from "../types.js";
-import {
-  applyEventData,
-  dateProperty,
-  startAndEnd,
-  textFieldsOf,
-  timeOf,
-  updatedOf,
-  type Component,
-} from "./ical-mapping.js";
+import { type CalendarEvent, type EventData, NotFound } from "../types.js";
+import { applyEventData, type Component, dateProperty, startAndEnd, textFieldsOf, timeOf, updatedOf } from "./ical-mapping.js";
 import { eventTimeOf, instantOf } from "./timezones.js";
 
 type Time = InstanceType<typeof ICAL.Time>;

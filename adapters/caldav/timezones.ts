@@ -4,7 +4,7 @@
 // are not IANA names (Outlook's "W. Europe Standard Time" and the like).
 import ICAL from "ical.js";
 import { DateTime, IANAZone } from "luxon";
-import { Permanent, type EventTime } from "../types.js";
+import { type EventTime, Permanent } from "../types.js";
 
 type Time = InstanceType<typeof ICAL.Time>;
 type Component = InstanceType<typeof ICAL.Component>;
@@ -105,6 +105,7 @@ export function vtimezoneFor(tzid: string, fromYear: number, toYear: number): Co
     if (vtimezones.size >= 256) vtimezones.clear();
     vtimezones.set(key, jcal);
   }
+  // biome-ignore lint/suspicious/noExplicitAny: ical.js types jCal as any[]
   return new ICAL.Component(structuredClone(jcal) as any[]);
 }
 

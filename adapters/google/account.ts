@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { AdapterError } from "../types.js";
 import { httpStatus, toAdapterError } from "./errors.js";
 import type { CallPriority, Pacer } from "./pacer.js";
-import { retryDelayMs, type RetryPolicy } from "./retry-policy.js";
+import { type RetryPolicy, retryDelayMs } from "./retry-policy.js";
 
 export interface GoogleAccountOptions {
   apiRootUrl: string;
@@ -55,7 +55,10 @@ export class GoogleAccount {
         const failure = error as AdapterError;
         const delay = retryDelayMs(failure, attempt, this.options.retry);
         if (delay === undefined) throw failure;
-        this.options.logger?.debug({ operation, code: failure.code, status: failure.status, attempt, delayMs: Math.round(delay) }, "retrying Google call");
+        this.options.logger?.debug(
+          { operation, code: failure.code, status: failure.status, attempt, delayMs: Math.round(delay) },
+          "retrying Google call",
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

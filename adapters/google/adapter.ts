@@ -2,14 +2,16 @@ import type { calendar_v3 } from "@googleapis/calendar";
 import { eventIdForTaskId } from "../event-ids.js";
 import {
   AlreadyExists,
-  NotFound,
   type CalendarAdapter,
   type CalendarEvent,
   type CalendarRef,
   type ChangePage,
   type ChangeQuery,
   type CreateResult,
+  type EventBase,
   type EventData,
+  NotFound,
+  PreconditionFailed,
   type WatchChannel,
   type WatchRequest,
 } from "../types.js";
@@ -43,17 +45,15 @@ export class GoogleAdapter implements CalendarAdapter {
         this.api.calendarList.list({ maxResults: CALENDAR_LIST_PAGE, pageToken }),
       );
       const found = page.items?.find((entry) => entry.summary === name);
-      if (found) return { id: found.id!, name, created: false };
+      if (found) return { id: found.id!, name, created: false, writable: found.accessRole === "owner" || found.accessRole === "writer" };
       pageToken = page.nextPageToken ?? undefined;
     } while (pageToken);
-    const created = await this.account.call("calendars.insert", "write", () =>
-      this.api.calendars.insert({ requestBody: { summary: name } }),
-    );
-    return { id: created.id!, name, created: true };
+    const created = await this.account.call("calendars.insert", "write", () => this.api.calendars.insert({ requestBody: { summary: name } }));
+    return { id: created.id!, name, created: true, writable: true };
   }
 
-  eventIdForTask(taskId: string): string {
-    return eventIdForTaskId(taskId);
+  eventIdForTask(taskId: string, calendarId: string): string {
+    return eventIdForTaskId(taskId, calendarId);
   }
 
   /** Occurrences of a series are `<series id>_<original start>` (singleEvents expansion). */
@@ -96,7 +96,7 @@ export class GoogleAdapter implements CalendarAdapter {
   async createEvent(calendarId: string, eventId: string, data: EventData): Promise<CreateResult> {
     try {
       const event = await this.account.call("events.insert", "write", () =>
-        this.api.events.insert({ calendarId, requestBody: { ...toGoogleEvent(data), id: eventId } }),
+        this.api.events.insert({ calendarId, sendUpdates: "none", requestBody: { ...toGoogleEvent(data), id: eventId } }),
       );
       return { event: fromGoogleEvent(event), created: true };
     } catch (error) {
@@ -109,18 +109,33 @@ export class GoogleAdapter implements CalendarAdapter {
       throw new AlreadyExists(`events.insert: event id ${eventId} is taken outside calendar ${calendarId}`, 409);
     }
     if (existing.status !== "cancelled") return { event: fromGoogleEvent(existing), created: false };
-    const revived = await this.update(calendarId, eventId, data, existing.etag!);
+    const revived = await this.update(calendarId, eventId, data, existing);
     return { event: revived, created: true };
   }
 
-  updateEvent(calendarId: string, eventId: string, data: EventData, etag: string): Promise<CalendarEvent> {
-    return this.update(calendarId, eventId, data, etag);
+  async updateEvent(calendarId: string, eventId: string, data: EventData, base: EventBase): Promise<CalendarEvent> {
+    let resource = base.resource as calendar_v3.Schema$Event | undefined;
+    if (!resource) {
+      // Never overwrite what we have not seen: an update replaces the whole resource.
+      const current = await this.fetch(calendarId, eventId);
+      if (!current || current.status === "cancelled") throw new NotFound(`event ${eventId} does not exist`, 404);
+      if (current.etag !== base.etag) throw new PreconditionFailed(`event ${eventId} changed since it was read`, 412);
+      resource = current;
+    }
+    return this.update(calendarId, eventId, data, { ...resource, etag: base.etag });
+  }
+
+  async moveEvent(fromCalendarId: string, eventId: string, toCalendarId: string): Promise<CalendarEvent> {
+    const moved = await this.account.call("events.move", "write", () =>
+      this.api.events.move({ calendarId: fromCalendarId, eventId, destination: toCalendarId, sendUpdates: "none" }),
+    );
+    return fromGoogleEvent(moved);
   }
 
   async deleteEvent(calendarId: string, eventId: string, etag?: string): Promise<void> {
     try {
       await this.account.call("events.delete", "write", () =>
-        this.api.events.delete({ calendarId, eventId }, etag ? { headers: { "If-Match": etag } } : {}),
+        this.api.events.delete({ calendarId, eventId, sendUpdates: "none" }, etag ? { headers: { "If-Match": etag } } : {}),
       );
     } catch (error) {
       // 404 and 410 (already deleted): the event is gone, which is what was asked.
@@ -159,9 +174,17 @@ export class GoogleAdapter implements CalendarAdapter {
     }
   }
 
-  private async update(calendarId: string, eventId: string, data: EventData, etag: string): Promise<CalendarEvent> {
+  /**
+   * One events.update (not patch: Google counts a patch as three quota units
+   * and recommends get then update) of the whole resource, conditional on its
+   * etag, telling no attendee (R18).
+   */
+  private async update(calendarId: string, eventId: string, data: EventData, base: calendar_v3.Schema$Event): Promise<CalendarEvent> {
     const event = await this.account.call("events.update", "write", () =>
-      this.api.events.update({ calendarId, eventId, requestBody: toGoogleEvent(data) }, { headers: { "If-Match": etag } }),
+      this.api.events.update(
+        { calendarId, eventId, sendUpdates: "none", requestBody: toGoogleEvent(data, base) },
+        { headers: { "If-Match": base.etag! } },
+      ),
     );
     return fromGoogleEvent(event);
   }

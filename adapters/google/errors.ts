@@ -4,6 +4,7 @@ import {
   AuthRevoked,
   NotFound,
   Permanent,
+  PermissionDenied,
   PreconditionFailed,
   RateLimited,
   SyncTokenExpired,
@@ -19,6 +20,11 @@ interface HttpFailure {
 }
 
 const RATE_LIMIT_REASONS = new Set(["rateLimitExceeded", "userRateLimitExceeded"]);
+/**
+ * 403s that mean "wait", not "no": the Calendar usage limits (quotaExceeded,
+ * hours to clear) and the project's daily quota. Waited out with long delays.
+ */
+const QUOTA_WAIT_MS: Record<string, number> = { quotaExceeded: 15 * 60_000, dailyLimitExceeded: 60 * 60_000 };
 /** OAuth token endpoint errors that only an administrator can fix. */
 const AUTH_ERRORS = new Set(["invalid_grant", "invalid_client", "unauthorized_client"]);
 
@@ -58,6 +64,10 @@ export function toAdapterError(error: unknown, operation: string): AdapterError 
   if (status === 429 || (status === 403 && RATE_LIMIT_REASONS.has(reason))) {
     return new RateLimited(message, status, retryAfterMs(response.headers));
   }
+  if (status === 403 && reason in QUOTA_WAIT_MS) {
+    return new RateLimited(`${message} (Google's quota is used up; waiting)`, status, retryAfterMs(response.headers) ?? QUOTA_WAIT_MS[reason]);
+  }
+  if (status === 403) return new PermissionDenied(message, status);
   if (status === 401) return new AuthRevoked(message, status);
   if (status === 404) return new NotFound(message, status);
   if (status === 409) return new AlreadyExists(message, status);

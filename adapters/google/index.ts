@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import type { AdapterFactory } from "../types.js";
+import type { CalendarAdapter } from "../types.js";
 import { GoogleAccount } from "./account.js";
 import { GoogleAdapter } from "./adapter.js";
 import { Pacer } from "./pacer.js";
@@ -22,7 +22,15 @@ export interface GoogleAdapterOptions {
   timeoutMs?: number;
 }
 
-export interface GoogleAdapterFactory extends AdapterFactory {
+/** One Google account as an OAuth client and a refresh token. */
+export interface GoogleAccountCredentials {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+}
+
+export interface GoogleAdapterFactory {
+  (credentials: GoogleAccountCredentials): CalendarAdapter;
   /** Changes the pace of every account, now and later (the administrator changed the setting). */
   setRequestsPerMinute(requestsPerMinute: number): void;
 }
@@ -38,10 +46,7 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
   const pacers = new Map<string, Pacer>();
   const accounts = new Map<string, GoogleAccount>();
 
-  const factory: AdapterFactory = (credentials) => {
-    if (credentials.provider !== "google") {
-      throw new Error(`the Google adapter factory got ${credentials.provider} credentials`);
-    }
+  const factory = (credentials: GoogleAccountCredentials): CalendarAdapter => {
     const { clientId, clientSecret, refreshToken } = credentials;
     // Hashed keys: the map holds no secret in clear.
     const pacerKey = digest(clientId, refreshToken);

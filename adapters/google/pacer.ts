@@ -1,5 +1,18 @@
 export type CallPriority = "write" | "read";
 
+/** Time as the pacer sees it: the real clock by default, a simulated one in tests. */
+export interface PacerClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realClock: PacerClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 /**
  * At high rates timers fire late; a bucket this many milliseconds deep lets the
  * pacer catch up in one tick without letting any window see more than its
@@ -19,11 +32,15 @@ export class Pacer {
   private ratePerMs = 0;
   private capacity = 1;
   private tokens = 1;
-  private refilledAt = performance.now();
-  private timer: NodeJS.Timeout | undefined;
+  private refilledAt: number;
+  private timer: unknown;
   private readonly waiting: Record<CallPriority, (() => void)[]> = { write: [], read: [] };
 
-  constructor(requestsPerMinute: number) {
+  constructor(
+    requestsPerMinute: number,
+    private readonly clock: PacerClock = realClock,
+  ) {
+    this.refilledAt = clock.now();
     this.setRequestsPerMinute(requestsPerMinute);
   }
 
@@ -34,7 +51,7 @@ export class Pacer {
     this.capacity = Math.max(1, this.ratePerMs * BURST_MS);
     this.tokens = Math.min(this.tokens, this.capacity);
     // A wait computed at the old rate may now be too long (or too short).
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.pump();
   }
@@ -53,22 +70,25 @@ export class Pacer {
   }
 
   private refill(): void {
-    const now = performance.now();
+    const now = this.clock.now();
     this.tokens = Math.min(this.capacity, this.tokens + (now - this.refilledAt) * this.ratePerMs);
     this.refilledAt = now;
   }
 
   private pump(): void {
-    if (this.timer) return;
+    if (this.timer !== undefined) return;
     this.refill();
     while (this.queued > 0 && this.tokens >= 1) {
       this.tokens -= 1;
       (this.waiting.write.shift() ?? this.waiting.read.shift())!();
     }
     if (this.queued === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, Math.ceil((1 - this.tokens) / this.ratePerMs));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.ceil((1 - this.tokens) / this.ratePerMs),
+    );
   }
 }

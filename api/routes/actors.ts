@@ -1,12 +1,15 @@
-// /api/actors: one binding actor each; state and counters come from the
-// database (cheap, and true across restarts), controls go to the engine.
+// /api/actors: one binding actor each; state, counters, journal and failures
+// come from the database (cheap, true across restarts, answered by any
+// process), controls go to the engine.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../deps";
-import { ApiError, notFound } from "../errors";
-import { createRouter } from "../router";
-import { ActorCommandSchema, ActorSchema, ActorStateSchema, JournalEntrySchema, JournalQuerySchema } from "../schemas/actors";
-import { errors, IdParam, jsonResponse, security } from "../schemas/common";
+import { actorView, actorViews, failureViews } from "../../db/queries/actors.js";
+import { journalOf } from "../../db/queries/journal.js";
+import type { AppEnv } from "../deps.js";
+import { ApiError, notFound } from "../errors.js";
+import { createRouter } from "../router.js";
+import { ActorCommandSchema, ActorSchema, ActorStateSchema, FailureSchema, JournalEntrySchema, JournalQuerySchema } from "../schemas/actors.js";
+import { errors, IdParam, jsonResponse, security } from "../schemas/common.js";
 
 const tags = ["actors"];
 
@@ -26,7 +29,7 @@ export const actorRoutes = createRouter()
       security,
       responses: { 200: jsonResponse(z.array(ActorSchema), "Actors, oldest binding first"), ...errors(503) },
     }),
-    async (c) => c.json(await engineOf(c).list(), 200),
+    async (c) => c.json(await actorViews(c.var.db), 200),
   )
   .openapi(
     createRoute({
@@ -40,7 +43,7 @@ export const actorRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const actor = await engineOf(c).get(id);
+      const actor = await actorView(c.var.db, id);
       if (!actor) throw notFound("actor", id);
       return c.json(actor, 200);
     },
@@ -50,7 +53,7 @@ export const actorRoutes = createRouter()
       method: "post",
       path: "/{id}/{command}",
       tags,
-      summary: "Control an actor: sync, restart, pause, resume or resync",
+      summary: "Control an actor: sync, restart, pause, resume, resync or retry-failures",
       security,
       request: { params: IdParam.extend({ command: ActorCommandSchema }) },
       responses: {
@@ -78,8 +81,25 @@ export const actorRoutes = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const { limit } = c.req.valid("query");
-      const entries = await engineOf(c).journal(id, limit);
-      if (!entries) throw notFound("actor", id);
-      return c.json(entries as z.infer<typeof JournalEntrySchema>[], 200);
+      if (!(await actorView(c.var.db, id))) throw notFound("actor", id);
+      return c.json((await journalOf(c.var.db, id, limit)) as z.infer<typeof JournalEntrySchema>[], 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}/failures",
+      tags,
+      summary: "Items the actor could not sync (R20), oldest first",
+      description:
+        "One entry per task or event that failed on its own; the binding syncs everything else. Each is tried again when it changes, on restart, and on retry-failures.",
+      security,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(z.array(FailureSchema), "Open failures"), ...errors(404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      if (!(await actorView(c.var.db, id))) throw notFound("actor", id);
+      return c.json(await failureViews(c.var.db, id), 200);
     },
   );

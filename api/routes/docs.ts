@@ -4,8 +4,8 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../errors";
-import { createRouter } from "../router";
+import { ApiError } from "../errors.js";
+import { createRouter } from "../router.js";
 
 const swaggerDir = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 

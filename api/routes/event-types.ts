@@ -1,21 +1,31 @@
 // /api/event-types: task types (R3). A type in use cannot be removed, and a
 // bound type cannot stop being synchronized (R5): the admin unbinds first.
 import { createRoute, z } from "@hono/zod-openapi";
-import { asc, count, eq } from "drizzle-orm";
-import type { Db } from "../../db/database";
-import { bindings, eventTypes, operators, tasks } from "../../db/schema";
-import { ApiError, notFound } from "../errors";
-import { createRouter } from "../router";
-import { errors, IdParam, jsonBody, jsonResponse, security } from "../schemas/common";
-import { EventTypeCreateSchema, EventTypePatchSchema, EventTypeSchema, type displayFields } from "../schemas/event-types";
-
-type EventTypeRow = typeof eventTypes.$inferSelect;
+import type { Db } from "../../db/database.js";
+import type { displayFields } from "../../db/enums.js";
+import {
+  bindingsOfType,
+  deleteEventType,
+  type EventTypeRow,
+  eventTypeById,
+  eventTypeIdByName,
+  insertEventType,
+  listEventTypes,
+  rerenderEventsOfType,
+  updateEventType,
+  usageOfType,
+} from "../../db/queries/event-types.js";
+import { audit } from "../audit.js";
+import { ApiError, notFound } from "../errors.js";
+import { createRouter } from "../router.js";
+import { errors, IdParam, jsonBody, jsonResponse, security } from "../schemas/common.js";
+import { EventTypeCreateSchema, EventTypePatchSchema, EventTypeSchema } from "../schemas/event-types.js";
 
 function toApi(row: EventTypeRow) {
   return {
     id: row.id,
     name: row.name,
-    googleSync: row.googleSync,
+    googleSync: row.syncEnabled,
     display: {
       fields: row.display.fields as (typeof displayFields)[number][],
       features: row.display.features,
@@ -24,17 +34,15 @@ function toApi(row: EventTypeRow) {
 }
 
 async function load(db: Db, id: string) {
-  const [row] = await db.select().from(eventTypes).where(eq(eventTypes.id, id));
+  const row = await eventTypeById(db, id);
   if (!row) throw notFound("event type", id);
   return row;
 }
 
 async function refuseDuplicateName(db: Db, name: string, exceptId?: string) {
-  const [other] = await db.select({ id: eventTypes.id }).from(eventTypes).where(eq(eventTypes.name, name));
-  if (other && other.id !== exceptId) {
-    throw new ApiError("conflict", `name: an event type named ${JSON.stringify(name)} already exists`, [
-      { path: "name", message: "already taken" },
-    ]);
+  const other = await eventTypeIdByName(db, name);
+  if (other && other !== exceptId) {
+    throw new ApiError("conflict", `name: an event type named ${JSON.stringify(name)} already exists`, [{ path: "name", message: "already taken" }]);
   }
 }
 
@@ -54,10 +62,15 @@ export const eventTypeRoutes = createRouter()
     async (c) => {
       const body = c.req.valid("json");
       await refuseDuplicateName(c.var.db, body.name);
-      const [row] = await c.var.db
-        .insert(eventTypes)
-        .values({ name: body.name, googleSync: body.googleSync, display: body.display ?? { fields: [], features: [] } })
-        .returning();
+      const row = await c.var.db.transaction(async (tx) => {
+        const created = await insertEventType(tx, {
+          name: body.name,
+          syncEnabled: body.googleSync,
+          display: body.display ?? { fields: [], features: [] },
+        });
+        await audit(c, tx, "event-type", created.id, body);
+        return created;
+      });
       return c.json(toApi(row), 201);
     },
   )
@@ -71,7 +84,7 @@ export const eventTypeRoutes = createRouter()
       responses: { 200: jsonResponse(z.array(EventTypeSchema), "All types, by name"), ...errors() },
     }),
     async (c) => {
-      const rows = await c.var.db.select().from(eventTypes).orderBy(asc(eventTypes.name));
+      const rows = await listEventTypes(c.var.db);
       return c.json(rows.map(toApi), 200);
     },
   )
@@ -93,7 +106,8 @@ export const eventTypeRoutes = createRouter()
       path: "/{id}",
       tags,
       summary: "Change a task type",
-      description: "Turning `googleSync` off is refused (409) while operators bind the type; remove those bindings first.",
+      description:
+        "Turning `googleSync` off is refused (409) while operators bind the type; remove those bindings first. A change of `display` shows every event of the type again (each is rewritten, at the account's pace).",
       security,
       request: { params: IdParam, body: jsonBody(EventTypePatchSchema) },
       responses: { 200: jsonResponse(EventTypeSchema, "The type after the change"), ...errors(400, 404, 409, 413, 415) },
@@ -104,13 +118,8 @@ export const eventTypeRoutes = createRouter()
       const db = c.var.db;
       const current = await load(db, id);
       if (body.name !== undefined) await refuseDuplicateName(db, body.name, id);
-      if (body.googleSync === false && current.googleSync) {
-        const bound = await db
-          .select({ operator: operators.name, calendarName: bindings.calendarName })
-          .from(bindings)
-          .innerJoin(operators, eq(operators.id, bindings.operatorId))
-          .where(eq(bindings.eventTypeId, id))
-          .orderBy(asc(operators.name));
+      if (body.googleSync === false && current.syncEnabled) {
+        const bound = await bindingsOfType(db, id);
         if (bound.length > 0) {
           const list = bound.map((b) => `${b.operator} → ${JSON.stringify(b.calendarName)}`).join(", ");
           throw new ApiError("conflict", `googleSync: the type is bound to calendars (${list}); unbind it first`, [
@@ -118,11 +127,13 @@ export const eventTypeRoutes = createRouter()
           ]);
         }
       }
-      const [row] = await db
-        .update(eventTypes)
-        .set({ ...body, updatedAt: new Date() })
-        .where(eq(eventTypes.id, id))
-        .returning();
+      const row = await db.transaction(async (tx) => {
+        const { googleSync, ...rest } = body;
+        const updated = await updateEventType(tx, id, { ...rest, ...(googleSync !== undefined ? { syncEnabled: googleSync } : {}) });
+        if (body.display && JSON.stringify(body.display) !== JSON.stringify(current.display)) await rerenderEventsOfType(tx, id);
+        await audit(c, tx, "event-type", id, body);
+        return updated;
+      });
       return c.json(toApi(row), 200);
     },
   )
@@ -139,16 +150,15 @@ export const eventTypeRoutes = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const db = c.var.db;
-      await load(db, id);
-      const [{ n: taskCount }] = await db.select({ n: count() }).from(tasks).where(eq(tasks.eventTypeId, id));
-      const [{ n: bindingCount }] = await db.select({ n: count() }).from(bindings).where(eq(bindings.eventTypeId, id));
-      if (taskCount > 0 || bindingCount > 0) {
-        throw new ApiError(
-          "conflict",
-          `the event type is in use by ${taskCount} task(s) (tombstones included) and ${bindingCount} binding(s)`,
-        );
+      const current = await load(db, id);
+      const usage = await usageOfType(db, id);
+      if (usage.tasks > 0 || usage.bindings > 0) {
+        throw new ApiError("conflict", `the event type is in use by ${usage.tasks} task(s) (tombstones included) and ${usage.bindings} binding(s)`);
       }
-      await db.delete(eventTypes).where(eq(eventTypes.id, id));
+      await db.transaction(async (tx) => {
+        await deleteEventType(tx, id);
+        await audit(c, tx, "event-type", id, { deleted: true, name: current.name });
+      });
       return c.body(null, 204);
     },
   );

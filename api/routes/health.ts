@@ -1,8 +1,8 @@
 // GET /health (no auth): ok once the database answers.
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../errors";
-import { createRouter } from "../router";
-import { ErrorSchema, jsonResponse } from "../schemas/common";
+import { ApiError } from "../errors.js";
+import { createRouter } from "../router.js";
+import { ErrorSchema, jsonResponse } from "../schemas/common.js";
 
 export function healthRoutes(ping: () => Promise<void>) {
   return createRouter().openapi(

@@ -1,23 +1,15 @@
 // /api/operators/{id}/calendars: an operator's bindings of task types to
 // calendar names (R5), replaced as a whole set in one transaction.
 import { createRoute, z } from "@hono/zod-openapi";
-import { asc, eq, inArray } from "drizzle-orm";
-import type { Db } from "../../db/database";
-import { bindings, bindingState, eventTypes, links } from "../../db/schema";
-import { lockBindings, refuseSharedAccountClash, sharesDefaultAccount } from "../calendar-account";
-import { ApiError, invalidReference } from "../errors";
-import { createRouter } from "../router";
-import { errors, IdParam, jsonBody, jsonResponse, security } from "../schemas/common";
-import { CalendarBindingSchema, CalendarBindingsPutSchema } from "../schemas/operators";
-import { loadOperator } from "./operators";
-
-async function list(db: Db, operatorId: string) {
-  return db
-    .select({ bindingId: bindings.id, eventTypeId: bindings.eventTypeId, calendarName: bindings.calendarName })
-    .from(bindings)
-    .where(eq(bindings.operatorId, operatorId))
-    .orderBy(asc(bindings.calendarName), asc(bindings.id));
-}
+import { lockBindings, operatorBindings, replaceOperatorBindings } from "../../db/queries/bindings.js";
+import { eventTypesByIds } from "../../db/queries/event-types.js";
+import { audit } from "../audit.js";
+import { refuseSharedAccountClash, sharesCompanyAccount } from "../calendar-account.js";
+import { ApiError, invalidReference } from "../errors.js";
+import { loadOperator } from "../load-operator.js";
+import { createRouter } from "../router.js";
+import { errors, IdParam, jsonBody, jsonResponse, security } from "../schemas/common.js";
+import { CalendarBindingSchema, CalendarBindingsPutSchema } from "../schemas/operators.js";
 
 type Wanted = z.infer<typeof CalendarBindingsPutSchema>;
 
@@ -57,7 +49,7 @@ export const operatorCalendarRoutes = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       await loadOperator(c.var.db, id);
-      return c.json(await list(c.var.db, id), 200);
+      return c.json(await operatorBindings(c.var.db, id), 200);
     },
   )
   .openapi(
@@ -70,7 +62,7 @@ export const operatorCalendarRoutes = createRouter()
         "Unchanged (type, name) pairs keep their binding id and sync state; a new name for a type is a different calendar,",
         "so that binding's sync state and event links are dropped (its events stay in the old calendar, R15).",
         "Refused: an unknown type (422), a type whose googleSync is false (422), one calendar name for two types (409),",
-        "or a name another operator already binds on the shared default-token account (409).",
+        "or a name another operator already binds on the shared company account (useConfigToken; 409).",
       ].join(" "),
       security,
       request: { params: IdParam, body: jsonBody(CalendarBindingsPutSchema) },
@@ -87,42 +79,24 @@ export const operatorCalendarRoutes = createRouter()
         await lockBindings(tx);
         const operator = await loadOperator(tx, id);
         const typeIds = wanted.map((w) => w.eventTypeId);
-        const types = typeIds.length
-          ? await tx.select().from(eventTypes).where(inArray(eventTypes.id, typeIds))
-          : [];
+        const types = await eventTypesByIds(tx, typeIds);
         const typeById = new Map(types.map((t) => [t.id, t]));
         wanted.forEach(({ eventTypeId }, i) => {
           const type = typeById.get(eventTypeId);
           if (!type) throw invalidReference(`[${i}].eventTypeId`, "event type", eventTypeId);
-          if (!type.googleSync) {
+          if (!type.syncEnabled) {
             const message = `event type ${type.name} is not synchronized (googleSync is false)`;
             throw new ApiError("type_not_synchronized", `[${i}].eventTypeId: ${message}`, [{ path: `[${i}].eventTypeId`, message }]);
           }
         });
-        if (sharesDefaultAccount(operator)) {
+        if (sharesCompanyAccount(c.var.providers, operator)) {
           const indexOf = new Map(wanted.map((w, i) => [w.calendarName, i]));
-          await refuseSharedAccountClash(tx, id, [...indexOf.keys()], (name) => `[${indexOf.get(name)}].calendarName`);
+          await refuseSharedAccountClash(tx, operator, [...indexOf.keys()], (name) => `[${indexOf.get(name)}].calendarName`);
         }
 
-        const current = await tx.select().from(bindings).where(eq(bindings.operatorId, id));
-        const currentByType = new Map(current.map((b) => [b.eventTypeId, b]));
-        const wantedTypes = new Set(typeIds);
-        const gone = current.filter((b) => !wantedTypes.has(b.eventTypeId)).map((b) => b.id);
-        if (gone.length) await tx.delete(bindings).where(inArray(bindings.id, gone));
-        for (const { eventTypeId, calendarName } of wanted) {
-          const existing = currentByType.get(eventTypeId);
-          if (!existing) {
-            await tx.insert(bindings).values({ operatorId: id, eventTypeId, calendarName });
-          } else if (existing.calendarName !== calendarName) {
-            await tx.delete(bindingState).where(eq(bindingState.bindingId, existing.id));
-            await tx.delete(links).where(eq(links.bindingId, existing.id));
-            await tx
-              .update(bindings)
-              .set({ calendarName, updatedAt: new Date() })
-              .where(eq(bindings.id, existing.id));
-          }
-        }
-        return list(tx, id);
+        await replaceOperatorBindings(tx, id, wanted);
+        await audit(c, tx, "bindings", id, { bindings: wanted });
+        return operatorBindings(tx, id);
       });
       return c.json(result, 200);
     },

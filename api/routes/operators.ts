@@ -1,173 +1,204 @@
-// /api/operators: operators (R4) and their calendar account. Secrets are
-// sealed on the way in and only reported as set (R2).
+// /api/operators: operators (R4) and their calendar account on a registered
+// provider. Secrets are sealed on the way in, bound to the operator, and only
+// reported as set (R2).
+import { randomUUID } from "node:crypto";
 import { createRoute, z } from "@hono/zod-openapi";
-import { asc, count, eq } from "drizzle-orm";
-import type { Db } from "../../db/database";
-import type { SecretBox } from "../../db/secret-box";
-import { bindings, operators, tasks } from "../../db/schema";
-import { lockBindings, refuseSharedAccountClash, sharesDefaultAccount } from "../calendar-account";
-import { ApiError, notFound } from "../errors";
-import { createRouter } from "../router";
-import { errors, IdParam, jsonBody, jsonResponse, security } from "../schemas/common";
-import { OperatorCreateSchema, OperatorPatchSchema, OperatorSchema, type providers } from "../schemas/operators";
+import type { ProviderRegistry, RegisteredProvider } from "../../adapters/registry.js";
+import { lockBindings } from "../../db/queries/bindings.js";
+import {
+  deleteOperator,
+  insertOperator,
+  listOperators,
+  type OperatorRow,
+  operatorCalendarNames,
+  operatorTaskCount,
+  updateOperator,
+} from "../../db/queries/operators.js";
+import type { StoredFields } from "../../db/sealed-fields.js";
+import { audit } from "../audit.js";
+import { refuseSharedAccountClash, sharesCompanyAccount } from "../calendar-account.js";
+import { ApiError } from "../errors.js";
+import { loadOperator } from "../load-operator.js";
+import { accountOwner, accountSpec, accountView, providerNamed, sentAccount } from "../operator-accounts.js";
+import { maskSecrets, mergeFields, storeChecked } from "../provider-fields.js";
+import { createRouter } from "../router.js";
+import { errors, IdParam, jsonBody, jsonResponse, security } from "../schemas/common.js";
+import { legacyAliases, operatorSchemas } from "../schemas/operators.js";
 
-type OperatorRow = typeof operators.$inferSelect;
+type Fields = Record<string, unknown>;
 
-function toApi(row: OperatorRow) {
-  return {
-    id: row.id,
-    name: row.name,
-    googleEnabled: row.googleEnabled,
-    useConfigToken: row.useConfigToken,
-    refreshTokenSet: row.refreshTokenEnc !== null,
-    provider: row.provider as (typeof providers)[number],
-    caldav:
-      row.caldavUrl === null
-        ? null
-        : { url: row.caldavUrl, username: row.caldavUsername ?? "", passwordSet: row.caldavPasswordEnc !== null },
-  };
-}
-
-export async function loadOperator(db: Db, id: string) {
-  const [row] = await db.select().from(operators).where(eq(operators.id, id));
-  if (!row) throw notFound("operator", id);
-  return row;
-}
-
-const seal = (secrets: SecretBox, value: string | null | undefined) =>
-  value === undefined ? undefined : value === null ? null : secrets.seal(value);
-
-function requireCaldavAccount(provider: string, url: string | null | undefined) {
-  if (provider === "caldav" && !url) {
-    throw new ApiError("invalid_input", "invalid body: caldav: required when provider is caldav", [
-      { path: "caldav", message: "required when provider is caldav" },
-    ]);
+/** The request as the audit log keeps it: every secret of the provider's account masked, whatever its name. */
+function auditedChange(providers: ProviderRegistry, provider: RegisteredProvider, body: Fields, dropped: string[] = []): Fields {
+  const spec = accountSpec(provider);
+  const change: Fields = { ...body };
+  if (body.account !== undefined) change.account = maskSecrets(spec, body.account);
+  for (const alias of legacyAliases(providers)) {
+    const value = body[alias.name];
+    if (value === undefined) continue;
+    change[alias.name] = alias.kind === "object" ? maskSecrets(spec, value) : alias.secret && value !== null ? "***" : value;
   }
+  // Secrets a move to another server cleared are part of the change, though the request did not name them.
+  // They go where the request put the account (`account` or its legacy alias), so the entry reads as one object.
+  const sentAs =
+    legacyAliases(providers).find((alias) => alias.kind === "object" && body[alias.name] !== undefined && body.account === undefined)?.name ??
+    "account";
+  if (dropped.length > 0) change[sentAs] = { ...(change[sentAs] as Fields | undefined), ...Object.fromEntries(dropped.map((name) => [name, null])) };
+  return change;
 }
 
 const tags = ["operators"];
 
-export const operatorRoutes = createRouter()
-  .openapi(
-    createRoute({
-      method: "post",
-      path: "/",
-      tags,
-      summary: "Create an operator",
-      security,
-      request: { body: jsonBody(OperatorCreateSchema) },
-      responses: { 201: jsonResponse(OperatorSchema, "The new operator"), ...errors(400, 413, 415) },
-    }),
-    async (c) => {
-      const body = c.req.valid("json");
-      requireCaldavAccount(body.provider, body.caldav?.url);
-      const [row] = await c.var.db
-        .insert(operators)
-        .values({
-          name: body.name,
-          googleEnabled: body.googleEnabled,
-          useConfigToken: body.useConfigToken,
-          refreshTokenEnc: seal(c.var.secrets, body.refreshToken),
-          provider: body.provider,
-          caldavUrl: body.caldav?.url,
-          caldavUsername: body.caldav?.username,
-          caldavPasswordEnc: seal(c.var.secrets, body.caldav?.password),
-        })
-        .returning();
-      return c.json(toApi(row), 201);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "get",
-      path: "/",
-      tags,
-      summary: "List operators",
-      security,
-      responses: { 200: jsonResponse(z.array(OperatorSchema), "All operators, by name"), ...errors() },
-    }),
-    async (c) => {
-      const rows = await c.var.db.select().from(operators).orderBy(asc(operators.name), asc(operators.id));
-      return c.json(rows.map(toApi), 200);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "get",
-      path: "/{id}",
-      tags,
-      summary: "Read one operator",
-      security,
-      request: { params: IdParam },
-      responses: { 200: jsonResponse(OperatorSchema, "The operator"), ...errors(404) },
-    }),
-    async (c) => c.json(toApi(await loadOperator(c.var.db, c.req.valid("param").id)), 200),
-  )
-  .openapi(
-    createRoute({
-      method: "patch",
-      path: "/{id}",
-      tags,
-      summary: "Change an operator",
-      description:
-        "Switching an operator onto the shared default-token account is refused (409) when one of its calendar names is already bound there by another operator (R5).",
-      security,
-      request: { params: IdParam, body: jsonBody(OperatorPatchSchema) },
-      responses: { 200: jsonResponse(OperatorSchema, "The operator after the change"), ...errors(400, 404, 409, 413, 415) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid("param");
-      const { refreshToken, caldav, ...plain } = c.req.valid("json");
-      const secrets = c.var.secrets;
-      const row = await c.var.db.transaction(async (tx) => {
-        await lockBindings(tx);
-        const current = await loadOperator(tx, id);
-        const provider = plain.provider ?? current.provider;
-        const caldavColumns =
-          caldav === undefined
-            ? {}
-            : caldav === null
-              ? { caldavUrl: null, caldavUsername: null, caldavPasswordEnc: null }
-              : {
-                  caldavUrl: caldav.url,
-                  caldavUsername: caldav.username,
-                  caldavPasswordEnc: seal(secrets, caldav.password),
-                };
-        requireCaldavAccount(provider, caldav === null ? null : (caldav?.url ?? current.caldavUrl));
-        const next = { ...current, ...plain };
-        if (sharesDefaultAccount(next) && !sharesDefaultAccount(current)) {
-          const own = await tx.select({ name: bindings.calendarName }).from(bindings).where(eq(bindings.operatorId, id));
-          await refuseSharedAccountClash(tx, id, own.map((b) => b.name), () => "useConfigToken");
-        }
-        const [updated] = await tx
-          .update(operators)
-          .set({ ...plain, ...caldavColumns, refreshTokenEnc: seal(secrets, refreshToken), updatedAt: new Date() })
-          .where(eq(operators.id, id))
-          .returning();
-        return updated;
-      });
-      return c.json(toApi(row), 200);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "delete",
-      path: "/{id}",
-      tags,
-      summary: "Remove an operator and its calendar bindings",
-      description:
-        "Refused (409) while tasks (tombstones included) belong to the operator: move or purge them first. Calendar events stay in place (R15).",
-      security,
-      request: { params: IdParam },
-      responses: { 204: { description: "Removed" }, ...errors(404, 409) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid("param");
-      const db = c.var.db;
-      await loadOperator(db, id);
-      const [{ n }] = await db.select({ n: count() }).from(tasks).where(eq(tasks.operatorId, id));
-      if (n > 0) throw new ApiError("conflict", `the operator still owns ${n} task(s) (tombstones included)`);
-      await db.delete(operators).where(eq(operators.id, id));
-      return c.body(null, 204);
-    },
-  );
+export function operatorRoutes(providers: ProviderRegistry) {
+  const { Operator, OperatorCreate, OperatorPatch } = operatorSchemas(providers);
+  const toApi = (row: OperatorRow) => ({
+    id: row.id,
+    name: row.name,
+    googleEnabled: row.syncEnabled,
+    useConfigToken: row.useConfigToken,
+    provider: row.provider,
+    ...accountView(providers, row),
+  });
+
+  return createRouter()
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/",
+        tags,
+        summary: "Create an operator",
+        description:
+          "`account` is checked against the schema of the provider named by `provider` (default google); a provider's first-release fields (refreshToken, caldav) work too.",
+        security,
+        request: { body: jsonBody(OperatorCreate) },
+        responses: { 201: jsonResponse(Operator, "The new operator"), ...errors(400, 413, 415) },
+      }),
+      async (c) => {
+        const body = c.req.valid("json") as Fields & { name: string; googleEnabled: boolean; useConfigToken: boolean; provider: string };
+        const provider = providerNamed(providers, body.provider);
+        const { fields, path } = sentAccount(providers, provider, body);
+        // The id is chosen here: the operator's secrets are sealed bound to it.
+        const id = randomUUID();
+        const stored = storeChecked(accountSpec(provider), fields ?? {}, path, c.var.secrets, accountOwner(id));
+        const row = await c.var.db.transaction(async (tx) => {
+          const created = await insertOperator(tx, {
+            id,
+            name: body.name,
+            syncEnabled: body.googleEnabled,
+            useConfigToken: body.useConfigToken,
+            provider: provider.definition.id,
+            account: stored.values,
+            accountSecrets: stored.secrets,
+          });
+          await audit(c, tx, "operator", id, auditedChange(providers, provider, body));
+          return created;
+        });
+        return c.json(toApi(row), 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/",
+        tags,
+        summary: "List operators",
+        security,
+        responses: { 200: jsonResponse(z.array(Operator), "All operators, by name"), ...errors() },
+      }),
+      async (c) => c.json((await listOperators(c.var.db)).map(toApi), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/{id}",
+        tags,
+        summary: "Read one operator",
+        security,
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(Operator, "The operator"), ...errors(404) },
+      }),
+      async (c) => c.json(toApi(await loadOperator(c.var.db, c.req.valid("param").id)), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "patch",
+        path: "/{id}",
+        tags,
+        summary: "Change an operator",
+        description: [
+          "`account` is merged into the current account (null clears a field); with a new `provider` it is the whole new account.",
+          "Switching an operator onto a provider's shared company account (useConfigToken) is refused (409) when one of its calendar names is already bound there by another operator (R5).",
+          "An account moved where its secrets were not given for (CalDAV: a `url` on another origin) loses the saved secrets unless the change gives them again.",
+        ].join(" "),
+        security,
+        request: { params: IdParam, body: jsonBody(OperatorPatch) },
+        responses: { 200: jsonResponse(Operator, "The operator after the change"), ...errors(400, 404, 409, 413, 415) },
+      }),
+      async (c) => {
+        const { id } = c.req.valid("param");
+        const body = c.req.valid("json") as Fields & { name?: string; googleEnabled?: boolean; useConfigToken?: boolean; provider?: string };
+        const plain = {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.googleEnabled !== undefined ? { syncEnabled: body.googleEnabled } : {}),
+          ...(body.useConfigToken !== undefined ? { useConfigToken: body.useConfigToken } : {}),
+        };
+        const row = await c.var.db.transaction(async (tx) => {
+          await lockBindings(tx);
+          const current = await loadOperator(tx, id);
+          const provider = providerNamed(providers, body.provider ?? current.provider);
+          const { fields, path } = sentAccount(providers, provider, body);
+          const switched = provider.definition.id !== current.provider;
+          let account: StoredFields | undefined;
+          let dropped: string[] = [];
+          if (switched || fields === null) {
+            // Another provider's account shares nothing with the old one.
+            account = storeChecked(accountSpec(provider), fields ?? {}, path, c.var.secrets, accountOwner(id));
+          } else if (fields !== undefined) {
+            ({ stored: account, dropped } = mergeFields(
+              accountSpec(provider),
+              { values: current.account, secrets: current.accountSecrets },
+              fields,
+              c.var.secrets,
+              accountOwner(id),
+              path,
+            ));
+          }
+          const next = { ...current, ...plain, provider: provider.definition.id };
+          const joinsShared = sharesCompanyAccount(providers, next) && !(sharesCompanyAccount(providers, current) && !switched);
+          if (joinsShared) await refuseSharedAccountClash(tx, next, await operatorCalendarNames(tx, id), () => "useConfigToken");
+          const updated = await updateOperator(tx, id, {
+            ...plain,
+            provider: next.provider,
+            ...(account ? { account: account.values, accountSecrets: account.secrets } : {}),
+          });
+          await audit(c, tx, "operator", id, auditedChange(providers, provider, body, dropped));
+          return updated;
+        });
+        return c.json(toApi(row), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "delete",
+        path: "/{id}",
+        tags,
+        summary: "Remove an operator and its calendar bindings",
+        description:
+          "Refused (409) while tasks (tombstones included) belong to the operator: move or purge them first. Calendar events stay in place (R15).",
+        security,
+        request: { params: IdParam },
+        responses: { 204: { description: "Removed" }, ...errors(404, 409) },
+      }),
+      async (c) => {
+        const { id } = c.req.valid("param");
+        const db = c.var.db;
+        const current = await loadOperator(db, id);
+        const n = await operatorTaskCount(db, id);
+        if (n > 0) throw new ApiError("conflict", `the operator still owns ${n} task(s) (tombstones included)`);
+        await db.transaction(async (tx) => {
+          await deleteOperator(tx, id);
+          await audit(c, tx, "operator", id, { deleted: true, name: current.name });
+        });
+        return c.body(null, 204);
+      },
+    );
+}

@@ -1,68 +1,91 @@
-// GET/PATCH /api/settings: the single settings row (id 1, seeded by the migration).
+// GET/PATCH /api/settings: the single settings row (id 1, seeded by the
+// migration), and beside it the providers' company settings SPEC names here
+// (the Google client, default token and pace), changed in the same transaction.
 import { createRoute } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import type { Db } from "../../db/database";
-import type { SecretBox } from "../../db/secret-box";
-import { settings } from "../../db/schema";
-import { createRouter } from "../router";
-import { errors, jsonBody, jsonResponse, security } from "../schemas/common";
-import { SettingsPatchSchema, SettingsSchema, type conflictPolicies } from "../schemas/settings";
+import type { ProviderRegistry } from "../../adapters/registry.js";
+import type { Db } from "../../db/database.js";
+import type { conflictPolicies } from "../../db/enums.js";
+import { providerSettingsOf, saveProviderSettings } from "../../db/queries/providers.js";
+import { readSettings, updateSettings } from "../../db/queries/settings.js";
+import { audit } from "../audit.js";
+import { companyOwner, companySpec, settingsAliases } from "../company-settings.js";
+import { mergeFields, showFields } from "../provider-fields.js";
+import { createRouter } from "../router.js";
+import { errors, jsonBody, jsonResponse, security } from "../schemas/common.js";
+import { settingsSchemas } from "../schemas/settings.js";
 
-type SettingsRow = typeof settings.$inferSelect;
+type Fields = Record<string, unknown>;
 
-function toApi(row: SettingsRow) {
-  return {
-    googleClientId: row.googleClientId,
-    googleClientSecretSet: row.googleClientSecretEnc !== null,
-    defaultRefreshTokenSet: row.defaultRefreshTokenEnc !== null,
-    monthsBack: row.monthsBack,
-    timeZone: row.timeZone,
-    conflictPolicy: row.conflictPolicy as (typeof conflictPolicies)[number],
-    pollIntervalSeconds: row.pollIntervalSeconds,
-    googleRequestsPerMinute: row.googleRequestsPerMinute,
-  };
+export function settingsRoutes(providers: ProviderRegistry) {
+  const { Settings, SettingsPatch } = settingsSchemas(providers);
+  const aliases = settingsAliases(providers);
+
+  async function view(db: Db) {
+    const row = await readSettings(db);
+    const shown = new Map<string, Fields>();
+    for (const alias of aliases) {
+      const id = alias.provider.definition.id;
+      if (!shown.has(id)) shown.set(id, showFields(companySpec(alias.provider), await providerSettingsOf(db, id)));
+    }
+    const company = Object.fromEntries(
+      aliases.map((alias) => {
+        const fields = shown.get(alias.provider.definition.id) ?? {};
+        return alias.secret ? [`${alias.name}Set`, fields[`${alias.field}Set`] === true] : [alias.name, fields[alias.field]];
+      }),
+    );
+    return {
+      monthsBack: row.monthsBack,
+      timeZone: row.timeZone,
+      conflictPolicy: row.conflictPolicy as (typeof conflictPolicies)[number],
+      pollIntervalSeconds: row.pollIntervalSeconds,
+      ...company,
+    };
+  }
+
+  return createRouter()
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/",
+        tags: ["settings"],
+        summary: "Read the settings (secrets show only whether they are set)",
+        security,
+        responses: { 200: jsonResponse(Settings, "The settings"), ...errors() },
+      }),
+      async (c) => c.json(await view(c.var.db), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "patch",
+        path: "/",
+        tags: ["settings"],
+        summary: "Change any of the settings",
+        security,
+        request: { body: jsonBody(SettingsPatch) },
+        responses: { 200: jsonResponse(Settings, "The settings after the change"), ...errors(400, 413, 415) },
+      }),
+      async (c) => {
+        const body = c.req.valid("json") as Fields;
+        const core: Fields = {};
+        const company = new Map<string, Fields>();
+        const audited: Fields = {};
+        for (const [name, value] of Object.entries(body)) {
+          const alias = aliases.find((a) => a.name === name);
+          audited[name] = alias?.secret && value !== null ? "***" : value;
+          if (!alias) core[name] = value;
+          else company.set(alias.provider.definition.id, { ...company.get(alias.provider.definition.id), [alias.field]: value });
+        }
+        await c.var.db.transaction(async (tx) => {
+          if (Object.keys(core).length > 0) await updateSettings(tx, core);
+          for (const [id, patch] of company) {
+            const provider = aliases.find((a) => a.provider.definition.id === id)?.provider;
+            if (!provider) continue;
+            const { stored } = mergeFields(companySpec(provider), await providerSettingsOf(tx, id), patch, c.var.secrets, companyOwner(id), "");
+            await saveProviderSettings(tx, id, stored);
+          }
+          await audit(c, tx, "settings", null, audited);
+        });
+        return c.json(await view(c.var.db), 200);
+      },
+    );
 }
-
-async function load(db: Db) {
-  const [row] = await db.select().from(settings).where(eq(settings.id, 1));
-  return row;
-}
-
-/** undefined leaves a secret alone, null clears it, a string replaces it. */
-const sealOrClear = (secrets: SecretBox, value: string | null | undefined) =>
-  value === undefined ? undefined : value === null ? null : secrets.seal(value);
-
-export const settingsRoutes = createRouter()
-  .openapi(
-    createRoute({
-      method: "get",
-      path: "/",
-      tags: ["settings"],
-      summary: "Read the settings (secrets show only whether they are set)",
-      security,
-      responses: { 200: jsonResponse(SettingsSchema, "The settings"), ...errors() },
-    }),
-    async (c) => c.json(toApi(await load(c.var.db)), 200),
-  )
-  .openapi(
-    createRoute({
-      method: "patch",
-      path: "/",
-      tags: ["settings"],
-      summary: "Change any of the settings",
-      security,
-      request: { body: jsonBody(SettingsPatchSchema) },
-      responses: { 200: jsonResponse(SettingsSchema, "The settings after the change"), ...errors(400, 413, 415) },
-    }),
-    async (c) => {
-      const { googleClientSecret, defaultRefreshToken, ...plain } = c.req.valid("json");
-      const change = {
-        ...plain,
-        googleClientSecretEnc: sealOrClear(c.var.secrets, googleClientSecret),
-        defaultRefreshTokenEnc: sealOrClear(c.var.secrets, defaultRefreshToken),
-        updatedAt: new Date(),
-      };
-      const [row] = await c.var.db.update(settings).set(change).where(eq(settings.id, 1)).returning();
-      return c.json(toApi(row), 200);
-    },
-  );

@@ -1,27 +1,26 @@
 // /api/tasks: CRM tasks (R7). Deleting leaves a tombstone so the deletion can
 // reach the calendar; numbers and versions come from database triggers.
 import { createRoute } from "@hono/zod-openapi";
-import { and, asc, eq, getTableColumns, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { DateTime } from "luxon";
-import type { Db } from "../../db/database";
-import { eventTypes, operators, settings, tasks } from "../../db/schema";
-import { ApiError, fieldIssues, invalidInput, invalidReference, notFound } from "../errors";
-import { createRouter } from "../router";
-import { errors, IdParam, jsonBody, jsonResponse, security } from "../schemas/common";
+import type { Db } from "../../db/database.js";
+import type { priorities, statuses } from "../../db/enums.js";
+import { readSettings } from "../../db/queries/settings.js";
+import { insertTask, listTasks, missingReferences, type TaskRow, taskRowById, tombstoneTask, updateTaskColumns } from "../../db/queries/tasks.js";
+import { ApiError, fieldIssues, invalidInput, invalidReference, notFound } from "../errors.js";
+import { createRouter } from "../router.js";
+import { errors, IdParam, jsonBody, jsonResponse, security } from "../schemas/common.js";
 import {
+  IfMatchHeader,
   isDate,
   parseInstant,
   TaskCreateSchema,
+  type TaskInput,
   TaskListQuerySchema,
   TaskPageSchema,
   TaskPatchSchema,
   TaskSchema,
-  type priorities,
-  type statuses,
-  type TaskInput,
-} from "../schemas/tasks";
-
-type TaskRow = typeof tasks.$inferSelect;
+  versionOf,
+} from "../schemas/tasks.js";
 
 function formatInstant(at: Date, zone: string | null) {
   return DateTime.fromJSDate(at, { zone: zone ?? "UTC" }).toISO({ suppressMilliseconds: true })!;
@@ -58,6 +57,27 @@ function toApi(row: TaskRow) {
   };
 }
 
+const staleVersion = (id: string, now?: number) =>
+  new ApiError(
+    "precondition_failed",
+    `task ${id} has changed since that version${now === undefined ? "" : ` (it is at version ${now})`}: read it again`,
+  );
+
+/** The columns a PATCH writes: those of the fields it sent (start/end/allDay bring the columns they decide). */
+function sentColumns(columns: ReturnType<typeof toColumns>, patch: Partial<TaskInput>) {
+  const picked: Partial<ReturnType<typeof toColumns>> = {};
+  const take = (...names: (keyof typeof columns)[]) => {
+    for (const name of names) (picked as Record<string, unknown>)[name] = columns[name];
+  };
+  for (const key of Object.keys(patch) as (keyof TaskInput)[]) {
+    if (key === "start") take("startAt", "startDate");
+    else if (key === "end") take("endAt", "endDate");
+    else if (key === "allDay") take("allDay", "startAt", "startDate", "endAt", "endDate");
+    else take(key);
+  }
+  return picked;
+}
+
 /** Columns for a valid task input; all-day and timed columns exclude each other. */
 function toColumns(input: TaskInput) {
   const allDay = input.allDay ?? false;
@@ -81,21 +101,18 @@ function toColumns(input: TaskInput) {
 }
 
 async function requireReferences(db: Db, input: { eventTypeId: string; operatorId: string }) {
-  const [type] = await db.select({ id: eventTypes.id }).from(eventTypes).where(eq(eventTypes.id, input.eventTypeId));
-  if (!type) throw invalidReference("eventTypeId", "event type", input.eventTypeId);
-  const [operator] = await db.select({ id: operators.id }).from(operators).where(eq(operators.id, input.operatorId));
-  if (!operator) throw invalidReference("operatorId", "operator", input.operatorId);
+  const [missing] = await missingReferences(db, input);
+  if (missing === "eventTypeId") throw invalidReference("eventTypeId", "event type", input.eventTypeId);
+  if (missing === "operatorId") throw invalidReference("operatorId", "operator", input.operatorId);
 }
 
 async function load(db: Db, id: string) {
-  const [row] = await db.select().from(tasks).where(eq(tasks.id, id));
+  const row = await taskRowById(db, id);
   if (!row) throw notFound("task", id);
   return row;
 }
 
-// Keyset pagination on (created_at, id). The cursor carries created_at with its
-// microseconds, which a JavaScript Date would lose.
-const cursorAt = sql<string>`to_char(${tasks.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+// Keyset pagination on (created_at, id); the cursor carries created_at with its microseconds.
 const cursorPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -138,7 +155,7 @@ export const taskRoutes = createRouter()
     async (c) => {
       const input = c.req.valid("json");
       await requireReferences(c.var.db, input);
-      const [row] = await c.var.db.insert(tasks).values(toColumns(input)).returning();
+      const row = await insertTask(c.var.db, toColumns(input));
       return c.json(toApi(row), 201);
     },
   )
@@ -156,50 +173,28 @@ export const taskRoutes = createRouter()
       const query = c.req.valid("query");
       const db = c.var.db;
       const limit = query.limit ?? 100;
-      const where: (SQL | undefined)[] = [];
-      if (query.includeDeleted !== "true") where.push(eq(tasks.deleted, false));
-      if (query.operatorId) where.push(eq(tasks.operatorId, query.operatorId));
-      if (query.eventTypeId) where.push(eq(tasks.eventTypeId, query.eventTypeId));
+      let from: { instant: Date; date: string } | undefined;
+      let to: { instant: Date; date: string; inclusive: boolean } | undefined;
       if (query.from || query.to) {
-        const [{ timeZone }] = await db.select({ timeZone: settings.timeZone }).from(settings).where(eq(settings.id, 1));
-        const from = query.from ? bound(query.from, timeZone, "from") : undefined;
-        const to = query.to ? bound(query.to, timeZone, "to") : undefined;
+        const { timeZone } = await readSettings(db);
+        from = query.from ? bound(query.from, timeZone, "from") : undefined;
+        to = query.to ? bound(query.to, timeZone, "to") : undefined;
         if (from && to && (to.date < from.date || to.instant < from.instant)) {
           throw invalidInput([{ path: "to", message: "must not be before from" }], "query");
         }
-        if (from) {
-          where.push(
-            or(
-              and(eq(tasks.allDay, false), gte(tasks.endAt, from.instant)),
-              and(eq(tasks.allDay, true), gte(tasks.endDate, from.date)),
-            ),
-          );
-        }
-        if (to) {
-          where.push(
-            or(
-              and(eq(tasks.allDay, false), to.inclusive ? lte(tasks.startAt, to.instant) : lt(tasks.startAt, to.instant)),
-              and(eq(tasks.allDay, true), lte(tasks.startDate, to.date)),
-            ),
-          );
-        }
       }
-      if (query.cursor) {
-        const [at, id] = decodeCursor(query.cursor);
-        where.push(sql`(${tasks.createdAt}, ${tasks.id}) > (${at}::timestamptz, ${id}::uuid)`);
-      }
-      const rows = await db
-        .select({ ...getTableColumns(tasks), cursorAt })
-        .from(tasks)
-        .where(and(...where))
-        .orderBy(asc(tasks.createdAt), asc(tasks.id))
-        .limit(limit + 1);
+      const rows = await listTasks(db, {
+        includeDeleted: query.includeDeleted === "true",
+        operatorId: query.operatorId,
+        eventTypeId: query.eventTypeId,
+        from,
+        to,
+        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        limit: limit + 1,
+      });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
-      return c.json(
-        { items: page.map(toApi), ...(rows.length > limit ? { nextCursor: encodeCursor(last.cursorAt, last.id) } : {}) },
-        200,
-      );
+      return c.json({ items: page.map(toApi), ...(rows.length > limit ? { nextCursor: encodeCursor(last.cursorAt, last.id) } : {}) }, 200);
     },
   )
   .openapi(
@@ -212,7 +207,11 @@ export const taskRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: jsonResponse(TaskSchema, "The task"), ...errors(404) },
     }),
-    async (c) => c.json(toApi(await load(c.var.db, c.req.valid("param").id)), 200),
+    async (c) => {
+      const row = await load(c.var.db, c.req.valid("param").id);
+      c.header("ETag", `"${row.version}"`);
+      return c.json(toApi(row), 200);
+    },
   )
   .openapi(
     createRoute({
@@ -220,28 +219,32 @@ export const taskRoutes = createRouter()
       path: "/{id}",
       tags,
       summary: "Change a task",
-      description:
-        "The merged task is validated as a whole. Moving a task to another operator or type is allowed (its event moves, R11). A deleted task (tombstone) cannot be changed: 409.",
+      description: [
+        "The merged task is validated as a whole, and only the fields sent are written, so a change made meanwhile to another field",
+        "(by the calendar, or another client) is kept. With If-Match: <version> (the task's ETag) the change applies only to that version: 412 otherwise.",
+        "Moving a task to another operator or type is allowed (its event moves, R11). A deleted task (tombstone) cannot be changed: 409.",
+      ].join(" "),
       security,
-      request: { params: IdParam, body: jsonBody(TaskPatchSchema) },
-      responses: { 200: jsonResponse(TaskSchema, "The task after the change"), ...errors(400, 404, 409, 413, 415, 422) },
+      request: { params: IdParam, headers: IfMatchHeader, body: jsonBody(TaskPatchSchema) },
+      responses: { 200: jsonResponse(TaskSchema, "The task after the change"), ...errors(400, 404, 409, 412, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
+      const ifMatch = c.req.valid("header")["if-match"];
+      const expectedVersion = ifMatch === undefined ? undefined : versionOf(ifMatch);
       const patch = c.req.valid("json");
       const db = c.var.db;
       const current = await load(db, id);
       if (current.deleted) throw new ApiError("conflict", `task ${id} is deleted; a tombstone cannot be changed`);
+      if (expectedVersion !== undefined && expectedVersion !== current.version) throw staleVersion(id, current.version);
       const merged = TaskCreateSchema.safeParse({ ...toInput(current), ...patch });
       if (!merged.success) throw invalidInput(fieldIssues(merged.error, "body"), "body");
       await requireReferences(db, merged.data);
-      const [row] = await db
-        .update(tasks)
-        .set(toColumns(merged.data))
-        .where(and(eq(tasks.id, id), eq(tasks.deleted, false)))
-        .returning();
-      if (!row) throw new ApiError("conflict", `task ${id} was deleted meanwhile; a tombstone cannot be changed`);
-      return c.json(toApi(row), 200);
+      const written = await updateTaskColumns(db, id, sentColumns(toColumns(merged.data), patch), expectedVersion);
+      if (written === "deleted") throw new ApiError("conflict", `task ${id} was deleted meanwhile; a tombstone cannot be changed`);
+      if (written === "stale") throw staleVersion(id);
+      c.header("ETag", `"${written.version}"`);
+      return c.json(toApi(written), 200);
     },
   )
   .openapi(
@@ -257,9 +260,7 @@ export const taskRoutes = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const current = await load(c.var.db, id);
-      if (!current.deleted) {
-        await c.var.db.update(tasks).set({ deleted: true, deletedAt: new Date() }).where(eq(tasks.id, id));
-      }
+      if (!current.deleted) await tombstoneTask(c.var.db, id);
       return c.body(null, 204);
     },
   );

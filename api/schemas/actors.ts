@@ -1,9 +1,8 @@
 // Binding actors as the API shows them (SPEC §3).
 import { z } from "@hono/zod-openapi";
+import { actorStates, directions } from "../../db/enums.js";
 
-export const ActorStateSchema = z
-  .enum(["authorizing", "initialImport", "incremental", "backoff", "error", "paused"])
-  .openapi({ description: "R16: where the binding's actor is" });
+export const ActorStateSchema = z.enum(actorStates).openapi({ description: "R16: where the binding's actor is" });
 
 export const ActorSchema = z
   .object({
@@ -17,19 +16,38 @@ export const ActorSchema = z
     lastError: z
       .object({ code: z.string(), message: z.string().openapi({ description: "What is wrong and what to do about it" }), at: z.string() })
       .nullable(),
-    stats: z.object({ pushed: z.number().int(), pulled: z.number().int(), conflicts: z.number().int(), errors: z.number().int() }),
+    stats: z.object({
+      pushed: z.number().int(),
+      pulled: z.number().int(),
+      conflicts: z.number().int(),
+      errors: z.number().int().openapi({ description: "Faults of the whole binding so far" }),
+      failures: z.number().int().openapi({ description: "Items that failed on their own and are not resolved (GET …/failures)" }),
+    }),
   })
   .openapi("Actor");
 
-export const ActorCommandSchema = z.enum(["sync", "restart", "pause", "resume", "resync"]).openapi({
+export const ActorCommandSchema = z.enum(["sync", "restart", "pause", "resume", "resync", "retry-failures"]).openapi({
   param: { name: "command", in: "path" },
-  description: "sync: run now; restart: start afresh (leaves error and pause); pause/resume; resync: drop the sync token and re-import without duplicates",
+  description:
+    "sync: run now; restart: start afresh (leaves error and pause, retries failed items); pause/resume; resync: drop the sync token and re-import without duplicates; retry-failures: try every failed item again",
 });
+
+export const FailureSchema = z
+  .object({
+    taskId: z.uuid().nullable(),
+    remoteId: z.string().nullable().openapi({ description: "The event's id in the calendar" }),
+    direction: z.enum(directions),
+    code: z.string().openapi({ example: "refused" }),
+    message: z.string().openapi({ description: "What the calendar or the engine said" }),
+    at: z.string().openapi({ description: "The last attempt" }),
+    attempts: z.number().int(),
+  })
+  .openapi("Failure");
 
 export const JournalEntrySchema = z
   .object({
     at: z.string(),
-    direction: z.enum(["crm-to-calendar", "calendar-to-crm"]),
+    direction: z.enum(directions),
     action: z.string().openapi({ example: "create" }),
     taskId: z.uuid().nullable(),
     remoteId: z.string().nullable(),
@@ -39,5 +57,11 @@ export const JournalEntrySchema = z
   .openapi("JournalEntry");
 
 export const JournalQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ param: { name: "limit", in: "query" } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(100)
+    .openapi({ param: { name: "limit", in: "query" } }),
 });

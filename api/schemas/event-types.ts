@@ -1,20 +1,15 @@
 // R3 task types ("event types") and what their calendar events show.
 import { z } from "@hono/zod-openapi";
-import { text } from "./common";
-
-export const displayFields = ["number", "customer", "location", "description", "status", "priority", "operator"] as const;
+import { displayFields } from "../../db/enums.js";
+import { featureName, text } from "./common.js";
 
 const distinct = <T>(items: T[]) => new Set(items).size === items.length;
 
 export const DisplaySchema = z
   .strictObject({
-    fields: z
-      .array(z.enum(displayFields))
-      .max(displayFields.length)
-      .refine(distinct, { error: "lists a field twice" })
-      .default([]),
+    fields: z.array(z.enum(displayFields)).max(displayFields.length).refine(distinct, { error: "lists a field twice" }).default([]),
     features: z
-      .array(text(100, 1))
+      .array(featureName)
       .max(50)
       .refine(distinct, { error: "lists a feature twice" })
       .default([])

@@ -1,64 +1,107 @@
-// R4 operators and their calendar account. `provider` and `caldav` are an
-// addition to SPEC's Google fields (CalDAV accounts); Google stays the default.
+// R4 operators and their calendar account: a registered provider's id and an
+// account its schema validates (GET /api/providers lists them). Each
+// provider's first-release spellings (its legacyAliases: Google's top-level
+// refreshToken, CalDAV's `caldav` object) stay as fields beside `account`.
 import { z } from "@hono/zod-openapi";
-import { text } from "./common";
+import type { ProviderRegistry } from "../../adapters/registry.js";
+import { text } from "./common.js";
 
-export const providers = ["google", "caldav"] as const;
+const providerId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, { error: "must be a provider id such as google or caldav" })
+  .openapi({ description: "A registered provider's id (GET /api/providers); default google", example: "caldav" });
 
-const secret = z.string().min(1).max(4096);
-const caldavUrl = z.url({ protocol: /^https?$/ }).max(2000).openapi({ example: "https://dav.example.com/dav/" });
+/** The OpenAPI component that shows a provider's account schema. */
+export const accountComponent = (providerId: string) => `${providerId}Account`;
 
-export const OperatorSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    googleEnabled: z.boolean().openapi({ description: "Calendar synchronization on for this operator" }),
-    useConfigToken: z.boolean().openapi({ description: "Use the settings' default refresh token (the company account)" }),
-    refreshTokenSet: z.boolean(),
-    provider: z.enum(providers),
-    caldav: z.object({ url: z.string(), username: z.string(), passwordSet: z.boolean() }).nullable(),
-  })
-  .openapi("Operator");
-
-const operatorFields = {
-  name: text(200, 1).openapi({ example: "Anna Nowak" }),
-  googleEnabled: z.boolean(),
-  useConfigToken: z.boolean(),
-  provider: z.enum(providers).openapi({ description: "Calendar provider; default google" }),
+/** Account fields as sent: the chosen provider's schema checks them. */
+const accountInput = (providers: ProviderRegistry) => {
+  const refs = providers.list().map((p) => ({ $ref: `#/components/schemas/${accountComponent(p.definition.id)}` }));
+  return z.record(z.string().max(100), z.unknown()).openapi({
+    description: "The operator's account on its provider, as that provider's account schema describes it; secret fields are write-only",
+    ...(refs.length ? { anyOf: refs } : {}),
+  });
 };
 
-export const OperatorCreateSchema = z
-  .strictObject({
-    ...operatorFields,
-    refreshToken: secret.optional().openapi({ description: "Individual Google refresh token; write-only" }),
-    provider: operatorFields.provider.default("google"),
-    caldav: z
-      .strictObject({ url: caldavUrl, username: text(200, 1), password: secret.optional().openapi({ description: "Write-only" }) })
-      .optional()
-      .openapi({ description: "Required when provider is caldav" }),
-  })
-  .openapi("OperatorCreate");
+/** The aliases every registered provider declares, with the provider each belongs to. */
+export function legacyAliases(providers: ProviderRegistry) {
+  return providers.list().flatMap((p) => {
+    const aliases = p.definition.legacyAliases ?? {};
+    return [
+      ...(aliases.fields ?? []).map((name) => ({ name, kind: "field" as const, provider: p.definition.id, secret: p.accountSecrets.includes(name) })),
+      ...(aliases.object ? [{ name: aliases.object, kind: "object" as const, provider: p.definition.id, secret: false }] : []),
+    ];
+  });
+}
 
-export const OperatorPatchSchema = z
-  .strictObject({
-    ...operatorFields,
-    refreshToken: secret.nullable().openapi({ description: "Write-only; null clears it" }),
-    caldav: z
-      .strictObject({
-        url: caldavUrl,
-        username: text(200, 1),
-        password: secret.nullable().openapi({ description: "Write-only; null clears it" }),
-      })
-      .partial()
-      .nullable()
-      .openapi({ description: "Merged into the current CalDAV account; null removes it (google operators only)" }),
-  })
-  .partial()
-  .openapi("OperatorPatch");
+/** The operator schemas for the providers this installation runs. */
+export function operatorSchemas(providers: ProviderRegistry) {
+  const aliases = legacyAliases(providers);
+  const aliasInputs = Object.fromEntries(
+    aliases.map((alias) => [
+      alias.name,
+      (alias.kind === "object" ? z.record(z.string().max(100), z.unknown()) : z.unknown()).openapi({
+        description: `For provider ${alias.provider}: the same as ${alias.kind === "object" ? "account" : `account.${alias.name}`}${alias.secret ? "; write-only" : ""}`,
+      }),
+    ]),
+  );
+  const aliasViews = Object.fromEntries(
+    aliases.flatMap(
+      (alias): Array<[string, z.ZodType]> =>
+        alias.kind === "object"
+          ? [
+              [
+                alias.name,
+                z
+                  .record(z.string(), z.unknown())
+                  .nullable()
+                  .openapi({ description: `Provider ${alias.provider}: the account again, as the first release showed it` }),
+              ],
+            ]
+          : alias.secret
+            ? [[`${alias.name}Set`, z.boolean().openapi({ description: `Provider ${alias.provider}: account.${alias.name} is set` })]]
+            : [],
+    ),
+  );
+  const fields = {
+    name: text(200, 1).openapi({ example: "Anna Nowak" }),
+    googleEnabled: z.boolean().openapi({ description: "Calendar synchronization on for this operator (any provider)" }),
+    useConfigToken: z.boolean().openapi({ description: "Use the provider's company account (Google: the settings' default refresh token)" }),
+    provider: providerId,
+  };
+  const Operator = z
+    .object({
+      id: z.uuid(),
+      name: z.string(),
+      googleEnabled: z.boolean(),
+      useConfigToken: z.boolean(),
+      provider: z.string(),
+      account: z.record(z.string(), z.unknown()).openapi({ description: "The account's fields; for each secret only `<field>Set`" }),
+      ...aliasViews,
+    })
+    .openapi("Operator");
+  const OperatorCreate = z
+    .strictObject({
+      ...fields,
+      provider: providerId.default("google"),
+      account: accountInput(providers).optional(),
+      ...Object.fromEntries(Object.entries(aliasInputs).map(([name, schema]) => [name, schema.optional()])),
+    })
+    .openapi("OperatorCreate");
+  const OperatorPatch = z
+    .strictObject({
+      ...fields,
+      account: accountInput(providers)
+        .nullable()
+        .openapi({ description: "Merged into the current account (null clears a field); a new provider takes a new account" }),
+      ...Object.fromEntries(Object.entries(aliasInputs).map(([name, schema]) => [name, schema.nullable()])),
+    })
+    .partial()
+    .openapi("OperatorPatch");
+  return { Operator, OperatorCreate, OperatorPatch };
+}
 
-export const CalendarBindingSchema = z
-  .object({ bindingId: z.uuid(), eventTypeId: z.uuid(), calendarName: z.string() })
-  .openapi("CalendarBinding");
+export const CalendarBindingSchema = z.object({ bindingId: z.uuid(), eventTypeId: z.uuid(), calendarName: z.string() }).openapi("CalendarBinding");
 
 export const CalendarBindingsPutSchema = z
   .array(

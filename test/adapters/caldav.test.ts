@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect } from "vitest";
 import { createCalDavAdapterFactory } from "../../adapters/caldav/index.js";
 import type { EventData, EventTime } from "../../adapters/types.js";
-import { describeWithRadicale, startRadicale, type RadicaleServer, type RadicaleUser } from "../caldav/radicale.js";
+import { type RadicaleServer, type RadicaleUser, startRadicale } from "../../testkit/radicale.js";
+import { describeWithRadicale } from "../caldav/with-radicale.js";
 import { describeAdapterContract } from "./contract.js";
 
 const PAGE_SIZE = 5;
@@ -63,8 +64,12 @@ describeWithRadicale("CalDAV (Radicale)", () => {
   describeAdapterContract("caldav", async () => {
     const user = await radicale.addUser();
     const put = (calendarId: string, id: string, ics: string) => send(user, "PUT", `${calendarId}${id}.ics`, ics);
+    /** The resource's content lines, folding undone. */
+    const unfolded = async (calendarId: string, id: string) =>
+      (await (await send(user, "GET", `${calendarId}${id}.ics`)).text()).replace(/\r\n[ \t]/g, "").split("\r\n");
     return {
-      adapter: createCalDavAdapterFactory({ pageSize: PAGE_SIZE, timeoutMs: 5_000 })(radicale.credentials(user)),
+      // Radicale listens on plain http on loopback.
+      adapter: createCalDavAdapterFactory({ pageSize: PAGE_SIZE, timeoutMs: 5_000, allowHttp: true })(radicale.credentials(user)),
       pageSize: PAGE_SIZE,
       user: {
         createCalendar: async (name) => {
@@ -77,16 +82,19 @@ describeWithRadicale("CalDAV (Radicale)", () => {
           return id;
         },
         updateEvent: async (calendarId, eventId, changes) => {
-          const ics = await (await send(user, "GET", `${calendarId}${eventId}.ics`)).text();
           const changed = lines(changes);
           const names = new Set(changed.map((line) => line.split(/[;:]/)[0]));
-          const kept = ics
-            .replace(/\r\n[ \t]/g, "")
-            .split("\r\n")
-            .filter((line) => !names.has(line.split(/[;:]/)[0]));
+          const kept = (await unfolded(calendarId, eventId)).filter((line) => !names.has(line.split(/[;:]/)[0]));
           kept.splice(kept.indexOf("END:VEVENT"), 0, ...changed);
           await put(calendarId, eventId, kept.join("\r\n"));
         },
+        addGuest: async (calendarId, eventId, guest) => {
+          const kept = await unfolded(calendarId, eventId);
+          kept.splice(kept.indexOf("END:VEVENT"), 0, `ATTENDEE;CN=Guest:mailto:${guest}`);
+          await put(calendarId, eventId, kept.join("\r\n"));
+        },
+        guests: async (calendarId, eventId) =>
+          (await unfolded(calendarId, eventId)).filter((line) => line.startsWith("ATTENDEE")).map((line) => line.replace(/^.*mailto:/i, "")),
         deleteEvent: async (calendarId, eventId) => void (await send(user, "DELETE", `${calendarId}${eventId}.ics`)),
         createDailySeries: async (calendarId, data, count) => {
           const id = randomUUID().toUpperCase();

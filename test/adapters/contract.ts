@@ -7,16 +7,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { drainChanges } from "../../adapters/changes.js";
 import {
-  NotFound,
-  PreconditionFailed,
-  SyncTokenExpired,
   type CalendarAdapter,
   type CalendarEvent,
   type EventData,
   type EventTime,
+  NotFound,
+  PreconditionFailed,
+  SyncTokenExpired,
 } from "../../adapters/types.js";
+import { drainChanges } from "../../testkit/drain-changes.js";
 
 export interface ContractHarness {
   adapter: CalendarAdapter;
@@ -29,6 +29,10 @@ export interface ContractHarness {
     deleteEvent(calendarId: string, eventId: string): Promise<void>;
     /** A series recurring daily `count` times from `data`'s start; returns the series id. */
     createDailySeries(calendarId: string, data: EventData, count: number): Promise<string>;
+    /** Invites a guest, as the owner would in the calendar's UI: something the adapter's caller does not own. */
+    addGuest(calendarId: string, eventId: string, email: string): Promise<void>;
+    /** The guests' e-mails the event has now. */
+    guests(calendarId: string, eventId: string): Promise<string[]>;
   };
   /** Largest page the provider serves here (listings longer than this must page). */
   pageSize: number;
@@ -95,7 +99,7 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
       await h.close();
     });
 
-    const newEventId = () => adapter.eventIdForTask(randomUUID());
+    const newEventId = () => adapter.eventIdForTask(randomUUID(), calendarId);
 
     it("identifies its account the same way every time", async () => {
       const first = await adapter.accountId();
@@ -113,13 +117,13 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
       const created = await adapter.findOrCreateCalendar(missing);
       expect(created.created).toBe(true);
       const again = await adapter.findOrCreateCalendar(missing);
-      expect(again).toEqual({ id: created.id, name: missing, created: false });
+      expect(again).toMatchObject({ id: created.id, name: missing, created: false });
     });
 
     it("R13: event ids derived from one task are equal, from two tasks differ", () => {
       const taskId = randomUUID();
-      expect(adapter.eventIdForTask(taskId)).toBe(adapter.eventIdForTask(taskId));
-      expect(adapter.eventIdForTask(taskId)).not.toBe(adapter.eventIdForTask(randomUUID()));
+      expect(adapter.eventIdForTask(taskId, calendarId)).toBe(adapter.eventIdForTask(taskId, calendarId));
+      expect(adapter.eventIdForTask(taskId, calendarId)).not.toBe(adapter.eventIdForTask(randomUUID(), calendarId));
     });
 
     it("R9: a timed event round-trips: create, get, update, delete", async () => {
@@ -138,7 +142,7 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
         end: at("2030-05-07T15:00:00+02:00"),
         privateProperties: { ...timed.privateProperties, revision: "2" },
       };
-      const updated = await adapter.updateEvent(calendarId, id, changed, created.etag);
+      const updated = await adapter.updateEvent(calendarId, id, changed, created);
       expect(updated.etag).not.toBe(created.etag);
       expectEventData(updated, changed);
       expectEventData(await adapter.getEvent(calendarId, id), changed);
@@ -153,7 +157,7 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
       const fetched = await adapter.getEvent(calendarId, id);
       expectEventData(fetched, allDay);
       const longer = { ...allDay, end: { date: "2030-06-13" } };
-      expectEventData(await adapter.updateEvent(calendarId, id, longer, fetched!.etag), longer);
+      expectEventData(await adapter.updateEvent(calendarId, id, longer, { etag: fetched!.etag }), longer);
     });
 
     it("R13: a repeated create adopts the existing event as it is", async () => {
@@ -181,11 +185,48 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
       const id = newEventId();
       const { event } = await adapter.createEvent(calendarId, id, timed);
       await h.user.updateEvent(calendarId, id, { summary: "User's change" });
-      await expect(adapter.updateEvent(calendarId, id, { ...timed, summary: "Ours" }, event.etag)).rejects.toBeInstanceOf(
+      await expect(adapter.updateEvent(calendarId, id, { ...timed, summary: "Ours" }, event)).rejects.toBeInstanceOf(PreconditionFailed);
+      await expect(adapter.updateEvent(calendarId, id, { ...timed, summary: "Ours" }, { etag: event.etag })).rejects.toBeInstanceOf(
         PreconditionFailed,
       );
       await expect(adapter.deleteEvent(calendarId, id, event.etag)).rejects.toBeInstanceOf(PreconditionFailed);
       expect((await adapter.getEvent(calendarId, id))?.summary).toBe("User's change");
+    });
+
+    it("R18: an update from the event as last read keeps what the user added (a guest) and the location it does not own", async () => {
+      const id = newEventId();
+      await adapter.createEvent(calendarId, id, timed);
+      await h.user.addGuest(calendarId, id, "guest@example.com");
+      const read = (await adapter.getEvent(calendarId, id))!;
+      const { location: _notOurs, ...owned } = timed;
+      const updated = await adapter.updateEvent(calendarId, id, { ...owned, summary: "Renamed by taskcal" }, read);
+      expect(updated.summary).toBe("Renamed by taskcal");
+      expect(await h.user.guests(calendarId, id)).toEqual(["guest@example.com"]);
+      expect((await adapter.getEvent(calendarId, id))?.location).toBe(timed.location);
+    });
+
+    it("R18: an update that knows only the etag reads the event first, and keeps the guest too", async () => {
+      const id = newEventId();
+      await adapter.createEvent(calendarId, id, timed);
+      await h.user.addGuest(calendarId, id, "guest@example.com");
+      const { etag } = (await adapter.getEvent(calendarId, id))!;
+      await adapter.updateEvent(calendarId, id, { ...timed, summary: "Renamed again" }, { etag });
+      expect(await h.user.guests(calendarId, id)).toEqual(["guest@example.com"]);
+    });
+
+    it("R11/R18: where the provider moves events, a move keeps the event whole under its id and the source reports it gone", async (test) => {
+      if (!adapter.moveEvent) return test.skip();
+      const target = (await adapter.findOrCreateCalendar(`Target ${randomUUID().slice(0, 8)}`)).id;
+      const id = newEventId();
+      await adapter.createEvent(calendarId, id, timed);
+      await h.user.addGuest(calendarId, id, "guest@example.com");
+      const { syncToken } = await drainChanges(adapter, calendarId, {});
+      const moved = await adapter.moveEvent(calendarId, id, target);
+      expect(moved.id).toBe(id);
+      expectEventData(await adapter.getEvent(target, id), timed);
+      expect(await h.user.guests(target, id)).toEqual(["guest@example.com"]);
+      expect(await adapter.getEvent(calendarId, id)).toBeNull();
+      expect((await drainChanges(adapter, calendarId, { syncToken })).deletedIds).toContain(id);
     });
 
     it("R11: deleting an event that is already gone, or never was, succeeds", async () => {
@@ -286,7 +327,7 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
     });
 
     it("an update of an event that never existed fails (NotFound, or PreconditionFailed where the protocol says so)", async () => {
-      const error = await adapter.updateEvent(calendarId, newEventId(), timed, '"1"').catch((e: unknown) => e);
+      const error = await adapter.updateEvent(calendarId, newEventId(), timed, { etag: '"1"' }).catch((e: unknown) => e);
       expect([NotFound, PreconditionFailed].some((type) => error instanceof type)).toBe(true);
     });
   });

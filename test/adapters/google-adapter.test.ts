@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { drainChanges } from "../../adapters/changes.js";
 import type { CalendarAdapter, EventData } from "../../adapters/types.js";
-import { startFakeGoogle, type FakeGoogle } from "../fake-google/server.js";
-import { googleAccount, type GoogleTestAccount } from "./google-harness.js";
+import { drainChanges } from "../../testkit/drain-changes.js";
+import { type FakeGoogle, startFakeGoogle } from "../../testkit/fake-google/server.js";
+import { type GoogleTestAccount, googleAccount } from "./google-harness.js";
 
 let google: FakeGoogle;
 let account: GoogleTestAccount;
@@ -37,7 +37,7 @@ describe("Google adapter specifics", () => {
   });
 
   it("R13: an insert answered 409 adopts the event already there, without writing over it", async () => {
-    const id = adapter.eventIdForTask(randomUUID());
+    const id = adapter.eventIdForTask(randomUUID(), calendarId);
     // An earlier insert got through but its answer was lost; the user has renamed it since.
     google.user.createEvent(account.email, calendarId, { id, summary: "Renamed in Google", start: data.start, end: data.end });
     const writesBefore = google.writeCount(calendarId);
@@ -48,7 +48,7 @@ describe("Google adapter specifics", () => {
   });
 
   it("R13: an insert under the id of a cancelled event revives it with the new data", async () => {
-    const id = adapter.eventIdForTask(randomUUID());
+    const id = adapter.eventIdForTask(randomUUID(), calendarId);
     await adapter.createEvent(calendarId, id, data);
     google.user.deleteEvent(account.email, calendarId, id);
     const { syncToken } = await drainChanges(adapter, calendarId, {});
@@ -60,7 +60,7 @@ describe("Google adapter specifics", () => {
   });
 
   it("R9: private properties travel in extendedProperties.private", async () => {
-    const id = adapter.eventIdForTask(randomUUID());
+    const id = adapter.eventIdForTask(randomUUID(), calendarId);
     await adapter.createEvent(calendarId, id, data);
     expect(google.user.getEvent(account.email, calendarId, id)?.extendedProperties).toEqual({ private: data.privateProperties });
   });
@@ -69,7 +69,10 @@ describe("Google adapter specifics", () => {
     const since = google.callLog.length;
     const { syncToken } = await drainChanges(adapter, calendarId, { windowStart: "2030-01-01T00:00:00Z" });
     await drainChanges(adapter, calendarId, { syncToken });
-    const [full, incremental] = google.callLog.slice(since).filter((c) => c.path.endsWith("/events")).map((c) => c.query);
+    const [full, incremental] = google.callLog
+      .slice(since)
+      .filter((c) => c.path.endsWith("/events"))
+      .map((c) => c.query);
     expect(full).toMatchObject({ singleEvents: "true", showDeleted: "true", timeMin: "2030-01-01T00:00:00Z" });
     expect(incremental).toMatchObject({ singleEvents: "true", showDeleted: "true", syncToken });
     expect(Object.keys(incremental).sort()).toEqual(["maxResults", "showDeleted", "singleEvents", "syncToken"]);

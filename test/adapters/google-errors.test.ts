@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
+  type AdapterError,
   AuthRevoked,
+  type CalendarAdapter,
   NotFound,
   Permanent,
+  PermissionDenied,
   RateLimited,
   SyncTokenExpired,
   Transient,
-  type AdapterError,
-  type CalendarAdapter,
 } from "../../adapters/types.js";
-import { startFakeGoogle, type FakeGoogle } from "../fake-google/server.js";
-import { googleAccount, type GoogleTestAccount } from "./google-harness.js";
+import { type FakeGoogle, startFakeGoogle } from "../../testkit/fake-google/server.js";
+import { type GoogleTestAccount, googleAccount } from "./google-harness.js";
 
 const ATTEMPTS = 3;
 let google: FakeGoogle;
@@ -107,12 +108,12 @@ describe("Google answers become normalized adapter errors", () => {
     expect(await failure(list())).toBeInstanceOf(Transient);
   });
 
-  it("R16: a missing calendar permission (403 forbidden) is Permanent and not retried", async () => {
+  it("R16: a missing calendar permission (403 forbidden) is PermissionDenied and not retried", async () => {
     for (const reason of ["forbidden", "insufficientPermissions"]) {
       const calls = listCalls();
       google.injectFaults({ status: 403, reason, message: "You need to have writer access to this calendar." });
       const error = await failure(list());
-      expect(error).toBeInstanceOf(Permanent);
+      expect(error).toBeInstanceOf(PermissionDenied);
       expect(error.message).toContain("writer access");
       expect(listCalls() - calls).toBe(1);
     }

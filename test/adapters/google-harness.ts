@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { GoogleAccountCredentials } from "../../adapters/google/index.js";
 import { createGoogleAdapterFactory, type GoogleAdapterOptions } from "../../adapters/google/index.js";
-import type { CalendarAdapter, EventData, EventTime, GoogleCredentials } from "../../adapters/types.js";
-import type { FakeGoogle, GoogleEvent, GoogleEventTime } from "../fake-google/server.js";
+import type { CalendarAdapter, EventData, EventTime } from "../../adapters/types.js";
+import type { FakeGoogle, GoogleEvent, GoogleEventTime } from "../../testkit/fake-google/server.js";
 
 /** EventData as a user would type it into Google: the fake's resource shape. */
 export function googleResource(data: Partial<EventData>): Partial<GoogleEvent> {
@@ -18,7 +19,7 @@ export function googleResource(data: Partial<EventData>): Partial<GoogleEvent> {
 
 export interface GoogleTestAccount {
   email: string;
-  credentials: GoogleCredentials;
+  credentials: GoogleAccountCredentials;
   adapter: CalendarAdapter;
 }
 
@@ -35,8 +36,7 @@ export function googleAccount(
   }),
 ): GoogleTestAccount {
   const email = `${randomUUID().slice(0, 8)}@example.com`;
-  const credentials: GoogleCredentials = {
-    provider: "google",
+  const credentials: GoogleAccountCredentials = {
     clientId: google.clientId,
     clientSecret: google.clientSecret,
     refreshToken: google.addAccount(email),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGoogleAdapterFactory } from "../../adapters/google/index.js";
-import { startFakeGoogle, type FakeGoogle } from "../fake-google/server.js";
+import { type FakeGoogle, startFakeGoogle } from "../../testkit/fake-google/server.js";
 import { googleAccount } from "./google-harness.js";
 
 let google: FakeGoogle;
@@ -56,33 +56,5 @@ describe("R17: calls to one Google account are paced under its quota", () => {
     const results = await Promise.allSettled(Array.from({ length: 400 }, (_, i) => adapter.getEvent(calendarId, `missing${i}`)));
     expect(google.rateLimitErrors - errorsBefore).toBeGreaterThan(0);
     expect(results.some((r) => r.status === "rejected" && (r.reason as Error).name === "RateLimited")).toBe(true);
-  });
-
-  it("waiting writes are sent before waiting reads", async () => {
-    google.setQuota(1_000_000);
-    const { adapter, email } = googleAccount(google, {}, factory(600)); // one call per 100 ms
-    const calendarId = (await adapter.findOrCreateCalendar("Priorities")).id;
-    await new Promise((resolve) => setTimeout(resolve, 150)); // a slot is free again
-    const since = google.callLog.length;
-    await Promise.all([
-      ...Array.from({ length: 4 }, (_, i) => adapter.getEvent(calendarId, `read${i}x`)),
-      ...Array.from({ length: 3 }, (_, i) => adapter.deleteEvent(calendarId, `write${i}x`)),
-    ]);
-    const order = google.callLog.slice(since).filter((c) => c.account === email).map((c) => c.method);
-    // The first read had its slot already; the writes overtake the other three.
-    expect(order).toEqual(["GET", "DELETE", "DELETE", "DELETE", "GET", "GET", "GET"]);
-  });
-
-  it("a new pace set at run time applies to calls already waiting", async () => {
-    google.setQuota(1_000_000);
-    const slow = factory(60); // one call per second
-    const { adapter } = googleAccount(google, {}, slow);
-    const calendarId = (await adapter.findOrCreateCalendar("Pace")).id;
-    const started = Date.now();
-    const calls = Promise.all(Array.from({ length: 10 }, (_, i) => adapter.getEvent(calendarId, `pace${i}x`)));
-    slow.setRequestsPerMinute(60_000);
-    await calls;
-    // At the old pace the ten calls would have taken ten seconds.
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createMemoryAdapterFactory } from "../../adapters/memory/index.js";
 import { Transient } from "../../adapters/types.js";
+import { createMemoryAdapterFactory } from "../../testkit/memory-provider/index.js";
 import { describeAdapterContract } from "./contract.js";
 
 const PAGE_SIZE = 5;
@@ -10,15 +10,19 @@ describeAdapterContract("memory", async () => {
   const { factory, store } = createMemoryAdapterFactory({ pageSize: PAGE_SIZE });
   const account = `${randomUUID()}@memory.test`;
   return {
-    adapter: factory({ provider: "memory", account }),
+    adapter: factory(account),
     pageSize: PAGE_SIZE,
     user: {
       createCalendar: async (name) => void store.createCalendar(account, name),
       createEvent: async (calendarId, data) => store.userCreateEvent(calendarId, data).id,
       updateEvent: async (calendarId, eventId, changes) => void store.userUpdateEvent(calendarId, eventId, changes),
       deleteEvent: async (calendarId, eventId) => store.userDeleteEvent(calendarId, eventId),
-      createDailySeries: async (calendarId, data, count) =>
-        store.userCreateSeries(calendarId, data, { freq: "DAILY", count })[0].recurringEventId!,
+      createDailySeries: async (calendarId, data, count) => store.userCreateSeries(calendarId, data, { freq: "DAILY", count })[0].recurringEventId!,
+      addGuest: async (calendarId, eventId, guest) => {
+        const attendees = (store.foreignFields(calendarId, eventId)?.attendees as string[] | undefined) ?? [];
+        store.userUpdateEvent(calendarId, eventId, {}, { attendees: [...attendees, guest] });
+      },
+      guests: async (calendarId, eventId) => (store.foreignFields(calendarId, eventId)?.attendees as string[] | undefined) ?? [],
     },
     invalidateSyncTokens: async () => store.invalidateSyncTokens(),
     close: async () => {},
@@ -34,7 +38,7 @@ describe("memory adapter test controls", () => {
 
   it("injected faults hit the next calls of the chosen methods, then stop", async () => {
     const { factory, store } = createMemoryAdapterFactory();
-    const adapter = factory({ provider: "memory", account: "a@memory.test" });
+    const adapter = factory("a@memory.test");
     const { id } = await adapter.findOrCreateCalendar("Work");
     store.failNext(2, new Transient("backend down", 503), ["createEvent"]);
     await expect(adapter.getEvent(id, "abcde")).resolves.toBeNull();
@@ -45,7 +49,7 @@ describe("memory adapter test controls", () => {
 
   it("counts the adapter's write calls per calendar, not the user's changes", async () => {
     const { factory, store } = createMemoryAdapterFactory();
-    const adapter = factory({ provider: "memory", account: "a@memory.test" });
+    const adapter = factory("a@memory.test");
     const work = (await adapter.findOrCreateCalendar("Work")).id;
     const home = (await adapter.findOrCreateCalendar("Home")).id;
     const { event } = await adapter.createEvent(work, "abcde", data);
@@ -59,8 +63,8 @@ describe("memory adapter test controls", () => {
 
   it("keeps accounts apart: the same calendar name on two accounts is two calendars", async () => {
     const { factory } = createMemoryAdapterFactory();
-    const a = await factory({ provider: "memory", account: "a@memory.test" }).findOrCreateCalendar("Work");
-    const b = await factory({ provider: "memory", account: "b@memory.test" }).findOrCreateCalendar("Work");
+    const a = await factory("a@memory.test").findOrCreateCalendar("Work");
+    const b = await factory("b@memory.test").findOrCreateCalendar("Work");
     expect(a.id).not.toBe(b.id);
   });
 });

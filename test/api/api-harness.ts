@@ -1,9 +1,11 @@
 // An app over a fresh test database (PGlite or PostgreSQL, see test/db/harness),
 // and a small client that speaks JSON with the admin token.
-import { createApp } from "../../api/app";
-import { SecretBox } from "../../db/secret-box";
-import { createLogger } from "../../logger";
-import { openTestDatabase, type TestDatabase } from "../db/harness";
+import { createApp } from "../../api/app.js";
+import type { ApiDeps } from "../../api/deps.js";
+import { SecretBox } from "../../db/secret-box.js";
+import { createLogger } from "../../logger.js";
+import { openTestDatabase, type TestDatabase } from "../../testkit/database.js";
+import { builtInRegistry } from "../../testkit/providers.js";
 
 export const ADMIN_TOKEN = "test-admin-token";
 
@@ -32,12 +34,13 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function openApi(): Promise<ApiHarness> {
+/** `options` adds to or replaces the app's dependencies (providers, an engine...); the built-in providers by default. */
+export async function openApi(options: Partial<Omit<ApiDeps, "database" | "secrets" | "logger">> = {}): Promise<ApiHarness> {
   const database = await openTestDatabase();
   const secrets = new SecretBox("test-secret-key");
   const logLines: string[] = [];
   const logger = createLogger("debug", { write: (line: string) => void logLines.push(line) });
-  const app = createApp({ database, secrets, adminToken: ADMIN_TOKEN, logger });
+  const app = createApp({ database, secrets, adminToken: ADMIN_TOKEN, logger, providers: builtInRegistry(), ...options });
   const harness: ApiHarness = {
     app,
     database,
@@ -50,7 +53,7 @@ export async function openApi(): Promise<ApiHarness> {
       if (payload !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
       const res = await app.request(path, { method, headers, body: payload });
       const text = await res.text();
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : undefined;
       } catch {

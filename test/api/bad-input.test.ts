@@ -2,9 +2,9 @@
 // field, and writes nothing.
 import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventTypes, operators, tasks } from "../../db/schema";
-import { backend } from "../db/harness";
-import { openApi, type Answer, type ApiHarness, type CallOptions } from "./api-harness";
+import { eventTypes, operators, tasks } from "../../db/schema.js";
+import { backend } from "../../testkit/database.js";
+import { type Answer, type ApiHarness, type CallOptions, openApi } from "./api-harness.js";
 
 describe(`bad input (${backend})`, () => {
   let api: ApiHarness;
@@ -84,18 +84,18 @@ describe(`bad input (${backend})`, () => {
       "invalid_input",
       "display.extra",
     );
-    await refused(["POST", "/api/operators", { name: "X", googleEnabled: true, useConfigToken: true, refreshTokenSet: true }], 400, "invalid_input", "refreshTokenSet");
+    await refused(
+      ["POST", "/api/operators", { name: "X", googleEnabled: true, useConfigToken: true, refreshTokenSet: true }],
+      400,
+      "invalid_input",
+      "refreshTokenSet",
+    );
     await refused(["PATCH", "/api/settings", { googleClientSecretSet: true }], 400, "invalid_input", "googleClientSecretSet");
   });
 
   it("end before start", async () => {
     await refused(["POST", "/api/tasks", task({ end: "2026-12-01T08:59:59+01:00" })], 400, "invalid_input", "end");
-    await refused(
-      ["POST", "/api/tasks", task({ allDay: true, start: "2026-12-02", end: "2026-12-01" })],
-      400,
-      "invalid_input",
-      "end",
-    );
+    await refused(["POST", "/api/tasks", task({ allDay: true, start: "2026-12-02", end: "2026-12-01" })], 400, "invalid_input", "end");
     await refused(["PATCH", `/api/tasks/${taskId}`, { start: "2026-12-01T11:00:00+01:00" }], 400, "invalid_input", "end");
   });
 
@@ -122,6 +122,83 @@ describe(`bad input (${backend})`, () => {
     await refused(["POST", "/api/tasks", task({ start: "2026-13-01T09:00:00Z" })], 400, "invalid_input", "start");
   });
 
+  it("impossible times and offsets: 24:00, leap seconds, offsets past ±14:00, instants whose date overflows four digits", async () => {
+    for (const start of [
+      "2026-12-01T24:00:00+01:00",
+      "2026-12-01T09:60:00Z",
+      "2026-12-01T23:59:60Z",
+      "2026-12-01T09:00:00+25:00",
+      "2026-12-01T09:00:00+14:30",
+      "2026-12-01T09:00:00-15:00",
+      "2026-12-01T09:00:00+01:60",
+      "9999-12-31T23:59:59-14:00",
+    ]) {
+      await refused(["POST", "/api/tasks", task({ start, end: "9999-12-31T23:59:59Z" })], 400, "invalid_input", "start");
+    }
+    await refused(["GET", "/api/tasks?to=9999-12-31T23:59:59-14:00"], 400, "invalid_input", "to");
+    await refused(["GET", "/api/tasks?from=2026-12-01T24:00:00Z"], 400, "invalid_input", "from");
+    expect((await api.call("POST", "/api/tasks", task({ start: "2026-12-01T09:00:00+14:00", end: "2026-12-01T10:00:00-12:00" }))).status).toBe(201);
+  });
+
+  it("crafted cursors are 400 naming cursor, never a database error", async () => {
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const id = "00000000-0000-4000-8000-000000000000";
+    for (const cursor of [
+      encode(["0000-01-01T00:00:00.000000Z", id]),
+      encode(["2026-13-45T99:99:99.999999Z", id]),
+      encode(["2026-01-01T00:00:00.000000Z", "not-a-uuid"]),
+      encode(["2026-01-01T00:00:00.000000Z"]),
+      encode({ at: "2026-01-01T00:00:00.000000Z", id }),
+      "not base64 at all!",
+    ]) {
+      await refused(["GET", `/api/tasks?cursor=${encodeURIComponent(cursor)}`], 400, "invalid_input", "cursor");
+    }
+  });
+
+  it("__proto__ keys are refused by name, never dropped silently", async () => {
+    await refused(
+      ["POST", "/api/tasks", undefined, { raw: JSON.stringify(task()).replace(/^\{/, '{"__proto__":{"admin":true},') }],
+      400,
+      "invalid_input",
+      "__proto__",
+    );
+    await refused(
+      ["POST", "/api/tasks", undefined, { raw: JSON.stringify(task()).replace(/^\{/, '{"features":{"__proto__":"x","Budget":"1"},') }],
+      400,
+      "invalid_input",
+      "features.__proto__",
+    );
+    await refused(
+      ["PATCH", `/api/tasks/${taskId}`, undefined, { raw: '{"features":{"__proto__":"x"}}' }],
+      400,
+      "invalid_input",
+      "features.__proto__",
+    );
+    await refused(
+      ["POST", "/api/event-types", { name: "P", googleSync: true, display: { features: ["__proto__"] } }],
+      400,
+      "invalid_input",
+      "display.features[0]",
+    );
+    await refused(["PATCH", "/api/settings", undefined, { raw: '{"__proto__":{"monthsBack":1}}' }], 400, "invalid_input", "__proto__");
+  });
+
+  it("huge numbers and deep nesting", async () => {
+    await refused(["PATCH", "/api/settings", { monthsBack: 1e308 }], 400, "invalid_input", "monthsBack");
+    await refused(["PATCH", "/api/settings", { pollIntervalSeconds: 2 ** 53 + 2 }], 400, "invalid_input", "pollIntervalSeconds");
+    await refused(["GET", "/api/tasks?limit=1e400"], 400, "invalid_input", "limit");
+    await refused(["GET", "/api/audit?limit=99999999999999999999"], 400, "invalid_input", "limit");
+    const deep = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+    await refused(["PATCH", "/api/settings", undefined, { raw: deep(100_000) }], 400, "invalid_input", "body");
+    await refused(["PATCH", "/api/settings", undefined, { raw: `{"monthsBack":${deep(100_000)}}` }], 400, "invalid_input", "monthsBack");
+    await refused(
+      ["POST", "/api/tasks", undefined, { raw: JSON.stringify(task()).replace(/^\{/, `{"features":{"Budget":${deep(50_000)}},`) }],
+      400,
+      "invalid_input",
+      "features.Budget",
+    );
+  });
+
   it("non-IANA time zones", async () => {
     for (const zone of ["CEST", "GMT+1", "+01:00", "Europe/Atlantis", ""]) {
       await refused(["POST", "/api/tasks", task({ timeZone: zone })], 400, "invalid_input", "timeZone");
@@ -144,7 +221,12 @@ describe(`bad input (${backend})`, () => {
     await refused(["POST", "/api/tasks", task({ subject: "nul\u0000byte" })], 400, "invalid_input", "subject");
     await refused(["POST", "/api/tasks", task({ description: "nul\u0000" })], 400, "invalid_input", "description");
     await refused(["POST", "/api/tasks", task({ features: { Budget: "nul\u0000byte" } })], 400, "invalid_input", "features.Budget");
-    await refused(["PUT", `/api/operators/${operatorId}/calendars`, [{ eventTypeId: typeId, calendarName: "a\u0000" }]], 400, "invalid_input", "[0].calendarName");
+    await refused(
+      ["PUT", `/api/operators/${operatorId}/calendars`, [{ eventTypeId: typeId, calendarName: "a\u0000" }]],
+      400,
+      "invalid_input",
+      "[0].calendarName",
+    );
   });
 
   it("a body over the size limit is 413", async () => {

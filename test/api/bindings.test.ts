@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bindingState, links, tasks } from "../../db/schema";
-import { backend } from "../db/harness";
-import { openApi, type ApiHarness } from "./api-harness";
+import { bindingState, links, tasks } from "../../db/schema.js";
+import { backend } from "../../testkit/database.js";
+import { type ApiHarness, openApi } from "./api-harness.js";
 
 describe(`operator calendars API (${backend})`, () => {
   let api: ApiHarness;
@@ -17,8 +17,7 @@ describe(`operator calendars API (${backend})`, () => {
   });
   afterAll(() => api?.close());
 
-  const operator = (name: string, useConfigToken: boolean) =>
-    api.create("/api/operators", { name, googleEnabled: true, useConfigToken });
+  const operator = (name: string, useConfigToken: boolean) => api.create("/api/operators", { name, googleEnabled: true, useConfigToken });
   const put = (operatorId: string, body: unknown) => api.call("PUT", `/api/operators/${operatorId}/calendars`, body);
 
   it("R5: PUT replaces the set; GET lists it", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backend } from "../db/harness";
-import { openApi, type ApiHarness } from "./api-harness";
+import { backend } from "../../testkit/database.js";
+import { type ApiHarness, openApi } from "./api-harness.js";
 
 describe(`event types API (${backend})`, () => {
   let api: ApiHarness;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backend } from "../db/harness";
-import { openApi, type ApiHarness } from "./api-harness";
+import { backend } from "../../testkit/database.js";
+import { type ApiHarness, openApi } from "./api-harness.js";
 
-/** Every route of SPEC §3, and the Google push webhook. */
+/** Every route of SPEC §3, the Google push webhook, and those of §5 built so far. */
 const specRoutes = [
   "get /health",
   "get /openapi.json",
@@ -30,7 +30,13 @@ const specRoutes = [
   "get /api/actors/{id}",
   "post /api/actors/{id}/{command}",
   "get /api/actors/{id}/journal",
+  // §5 additions
+  "get /api/actors/{id}/failures",
   "post /webhooks/google",
+  "get /api/audit",
+  "get /api/providers",
+  "get /api/providers/{id}/settings",
+  "patch /api/providers/{id}/settings",
 ];
 
 const methods = ["get", "put", "post", "delete", "patch"];
@@ -64,7 +70,7 @@ describe(`OpenAPI document and reference page (${backend})`, () => {
     expect(new Set(documented())).toEqual(new Set(served));
   });
 
-  it("every /api operation declares the bearer scheme and its 401; every reference resolves", () => {
+  it("every /api operation declares the bearer scheme, its 401 and 429, writes their 403; every reference resolves", () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
       for (const [method, operation] of Object.entries<any>(item)) {
@@ -72,6 +78,9 @@ describe(`OpenAPI document and reference page (${backend})`, () => {
         if (!path.startsWith("/api/")) continue;
         expect(operation.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
         expect(operation.responses["401"], `${method} ${path}`).toBeDefined();
+        expect(operation.responses["429"].headers["Retry-After"], `${method} ${path}`).toBeDefined();
+        // The read-only token: refused on every write, never on a read.
+        expect(operation.responses["403"] !== undefined, `${method} ${path}`).toBe(method !== "get");
       }
     }
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
@@ -89,7 +98,15 @@ describe(`OpenAPI document and reference page (${backend})`, () => {
     expect(create.required).toEqual(expect.arrayContaining(["eventTypeId", "operatorId", "subject", "start", "end"]));
     const list = doc.paths["/api/tasks"].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
     expect(list).toEqual(
-      expect.arrayContaining(["query:operatorId", "query:eventTypeId", "query:from", "query:to", "query:includeDeleted", "query:cursor", "query:limit"]),
+      expect.arrayContaining([
+        "query:operatorId",
+        "query:eventTypeId",
+        "query:from",
+        "query:to",
+        "query:includeDeleted",
+        "query:cursor",
+        "query:limit",
+      ]),
     );
     const settings = doc.components.schemas.Settings.properties;
     expect(settings.googleClientSecretSet).toBeDefined();

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bindings } from "../../db/schema";
-import { backend } from "../db/harness";
-import { openApi, type ApiHarness } from "./api-harness";
+import { bindings } from "../../db/schema.js";
+import { backend } from "../../testkit/database.js";
+import { type ApiHarness, openApi } from "./api-harness.js";
 
 describe(`operators API (${backend})`, () => {
   let api: ApiHarness;
@@ -25,6 +25,8 @@ describe(`operators API (${backend})`, () => {
       useConfigToken: false,
       refreshTokenSet: true,
       provider: "google",
+      // The provider's account (secrets as flags); refreshTokenSet and caldav are its legacy aliases.
+      account: { refreshTokenSet: true },
       caldav: null,
     });
     const bob = await api.create("/api/operators", { name: "Bob", googleEnabled: false, useConfigToken: true });
@@ -34,7 +36,7 @@ describe(`operators API (${backend})`, () => {
     expect((await api.call("GET", "/api/operators")).body.map((o: { name: string }) => o.name)).toEqual(["Anna", "Bob"]);
 
     const changed = await api.call("PATCH", `/api/operators/${anna.id}`, { name: "Anna N.", refreshToken: null });
-    expect(changed.body).toEqual({ ...anna, name: "Anna N.", refreshTokenSet: false });
+    expect(changed.body).toEqual({ ...anna, name: "Anna N.", refreshTokenSet: false, account: { refreshTokenSet: false } });
 
     expect((await api.call("DELETE", `/api/operators/${bob.id}`)).status).toBe(204);
     expect((await api.call("GET", `/api/operators/${bob.id}`)).status).toBe(404);
@@ -48,7 +50,8 @@ describe(`operators API (${backend})`, () => {
       provider: "caldav",
     });
     expect(missing.status).toBe(400);
-    expect(missing.body.error.details[0].path).toBe("caldav");
+    // Named by the provider's account schema, the field a new integration would send.
+    expect(missing.body.error.details[0].path).toBe("account.url");
 
     const dav = await api.create("/api/operators", {
       name: "Dav",
@@ -58,8 +61,9 @@ describe(`operators API (${backend})`, () => {
       caldav: { url: "https://dav.example.com/dav/", username: "dav", password: "pw" },
     });
     expect(dav.caldav).toEqual({ url: "https://dav.example.com/dav/", username: "dav", passwordSet: true });
-    const moved = await api.call("PATCH", `/api/operators/${dav.id}`, { caldav: { url: "https://other.example.com/" } });
-    expect(moved.body.caldav).toEqual({ url: "https://other.example.com/", username: "dav", passwordSet: true });
+    expect(dav.account).toEqual(dav.caldav);
+    const moved = await api.call("PATCH", `/api/operators/${dav.id}`, { caldav: { url: "https://dav.example.com/other/" } });
+    expect(moved.body.caldav).toEqual({ url: "https://dav.example.com/other/", username: "dav", passwordSet: true });
     const cleared = await api.call("PATCH", `/api/operators/${dav.id}`, { caldav: { password: null } });
     expect(cleared.body.caldav.passwordSet).toBe(false);
     expect((await api.call("PATCH", `/api/operators/${dav.id}`, { caldav: null })).status).toBe(400);

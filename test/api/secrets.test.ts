@@ -1,9 +1,11 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { operators, settings } from "../../db/schema";
-import { createLogger } from "../../logger";
-import { backend } from "../db/harness";
-import { ADMIN_TOKEN, openApi, type ApiHarness } from "./api-harness";
+import { providerSettingsOf } from "../../db/queries/providers.js";
+import { operators } from "../../db/schema.js";
+import { SecretUnreadable } from "../../db/secret-box.js";
+import { createLogger } from "../../logger.js";
+import { backend } from "../../testkit/database.js";
+import { ADMIN_TOKEN, type ApiHarness, openApi } from "./api-harness.js";
 
 describe(`R2 secrets (${backend})`, () => {
   let api: ApiHarness;
@@ -25,7 +27,9 @@ describe(`R2 secrets (${backend})`, () => {
       return answer;
     };
     await record("PATCH", "/api/settings", { googleClientSecret: plain.clientSecret, defaultRefreshToken: plain.defaultToken });
-    operatorId = (await record("POST", "/api/operators", { name: "Anna", googleEnabled: true, useConfigToken: false, refreshToken: plain.operatorToken })).body.id;
+    operatorId = (
+      await record("POST", "/api/operators", { name: "Anna", googleEnabled: true, useConfigToken: false, refreshToken: plain.operatorToken })
+    ).body.id;
     davId = (
       await record("POST", "/api/operators", {
         name: "Dav",
@@ -56,22 +60,30 @@ describe(`R2 secrets (${backend})`, () => {
     expect((await api.call("GET", `/api/operators/${davId}`)).body.caldav.passwordSet).toBe(true);
   });
 
-  it("R2: secrets are stored sealed with AES-256-GCM and open back to the plaintext", async () => {
+  it("R2: secrets are stored sealed with AES-256-GCM, bound to their place, and open back to the plaintext", async () => {
     const db = api.database.db;
-    const [row] = await db.select().from(settings).where(eq(settings.id, 1));
+    const google = await providerSettingsOf(db, "google");
     const [op] = await db.select().from(operators).where(eq(operators.id, operatorId));
     const [dav] = await db.select().from(operators).where(eq(operators.id, davId));
-    const stored: [string | null, string][] = [
-      [row.googleClientSecretEnc, plain.clientSecret],
-      [row.defaultRefreshTokenEnc, plain.defaultToken],
-      [op.refreshTokenEnc, plain.operatorToken],
-      [dav.caldavPasswordEnc, plain.caldavPassword],
+    const stored: [string | undefined, string, string][] = [
+      [google.secrets.clientSecret, "provider:google:clientSecret", plain.clientSecret],
+      [google.secrets.defaultRefreshToken, "provider:google:defaultRefreshToken", plain.defaultToken],
+      [op.accountSecrets.refreshToken, `operator:${operatorId}:refreshToken`, plain.operatorToken],
+      [dav.accountSecrets.password, `operator:${davId}:password`, plain.caldavPassword],
     ];
-    for (const [sealed, secret] of stored) {
-      expect(sealed).toMatch(/^v1\./);
+    for (const [sealed, context, secret] of stored) {
+      expect(sealed).toMatch(/^v2\./);
       expect(sealed).not.toContain(secret);
-      expect(api.secrets.open(sealed!)).toBe(secret);
+      expect(api.secrets.open(sealed!, context)).toBe(secret);
     }
+    expect(JSON.stringify([google.values, op.account, dav.account])).not.toMatch(new RegExp(Object.values(plain).join("|")));
+  });
+
+  it("R2: a sealed secret copied to another operator or field does not open there", async () => {
+    const [op] = await api.database.db.select().from(operators).where(eq(operators.id, operatorId));
+    const sealed = op.accountSecrets.refreshToken;
+    expect(() => api.secrets.open(sealed, `operator:${davId}:refreshToken`)).toThrow(SecretUnreadable);
+    expect(() => api.secrets.open(sealed, `operator:${operatorId}:password`)).toThrow(SecretUnreadable);
   });
 
   it("R2: the API's log holds neither secrets nor the admin token", () => {

@@ -1,6 +1,7 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backend } from "../db/harness";
-import { openApi, type ApiHarness } from "./api-harness";
+import { backend } from "../../testkit/database.js";
+import { type ApiHarness, openApi } from "./api-harness.js";
 
 describe(`tasks API (${backend})`, () => {
   let api: ApiHarness;
@@ -93,6 +94,33 @@ describe(`tasks API (${backend})`, () => {
     expect(early.status).toBe(400);
     expect(early.body.error.details[0].path).toBe("end");
     expect((await api.call("GET", `/api/tasks/${task.id}`)).body.version).toBe(3);
+  });
+
+  it("PATCH with If-Match applies only to that version (412 otherwise, nothing written); GET and PATCH give the version as ETag", async () => {
+    const task = await api.create("/api/tasks", timed("Versioned"));
+    const read = await api.call("GET", `/api/tasks/${task.id}`);
+    expect(read.headers.get("etag")).toBe('"1"');
+    const ok = await api.call("PATCH", `/api/tasks/${task.id}`, { subject: "Second" }, { headers: { "if-match": '"1"' } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("etag")).toBe('"2"');
+    const stale = await api.call("PATCH", `/api/tasks/${task.id}`, { subject: "Lost?" }, { headers: { "if-match": '"1"' } });
+    expect(stale.status).toBe(412);
+    expect(stale.body.error).toMatchObject({ code: "precondition_failed", message: expect.stringContaining("version 2") });
+    expect((await api.call("GET", `/api/tasks/${task.id}`)).body).toMatchObject({ subject: "Second", version: 2 });
+    const bad = await api.call("PATCH", `/api/tasks/${task.id}`, { subject: "x" }, { headers: { "if-match": "yesterday" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe("if-match");
+  });
+
+  it("PATCH writes only the fields it was sent: a change made meanwhile to another field is kept", async () => {
+    const task = await api.create("/api/tasks", { ...timed("Two writers"), location: "Kraków" });
+    // Another writer (the calendar side, another CRM client) changes the location after this client read the task...
+    await api.database.db.execute(sql`update tasks set location = 'Gdańsk' where id = ${task.id}`);
+    // ...and the client, which still holds the old task, sends only the subject.
+    const changed = await api.call("PATCH", `/api/tasks/${task.id}`, { subject: "Renamed" });
+    expect(changed.body).toMatchObject({ subject: "Renamed", location: "Gdańsk" });
+    const empty = await api.call("PATCH", `/api/tasks/${task.id}`, {});
+    expect(empty.body).toMatchObject({ subject: "Renamed", location: "Gdańsk", version: changed.body.version });
   });
 
   it("R11: a task can move to another operator and type", async () => {

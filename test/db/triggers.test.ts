@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventTypes, operators, tasks } from "../../db/schema";
-import { backend, openTestDatabase, type TestDatabase } from "./harness";
+import { eventTypes, operators, tasks } from "../../db/schema.js";
+import { backend, openTestDatabase, type TestDatabase } from "../../testkit/database.js";
 
 describe(`database triggers (${backend})`, () => {
   let database: TestDatabase;
@@ -9,7 +9,7 @@ describe(`database triggers (${backend})`, () => {
   let operatorId: string;
   beforeAll(async () => {
     database = await openTestDatabase();
-    [{ id: typeId }] = await database.db.insert(eventTypes).values({ name: "Meeting", googleSync: true }).returning();
+    [{ id: typeId }] = await database.db.insert(eventTypes).values({ name: "Meeting", syncEnabled: true }).returning();
     [{ id: operatorId }] = await database.db.insert(operators).values({ name: "Anna" }).returning();
   });
   afterAll(() => database?.close());
@@ -32,7 +32,12 @@ describe(`database triggers (${backend})`, () => {
 
   it("R7: parallel inserts never share a number", async () => {
     const made = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => database.db.insert(tasks).values(newTask(`p${i}`)).returning()),
+      Array.from({ length: 40 }, (_, i) =>
+        database.db
+          .insert(tasks)
+          .values(newTask(`p${i}`))
+          .returning(),
+      ),
     );
     const numbers = made.map(([t]) => t.number);
     expect(new Set(numbers).size).toBe(40);
@@ -43,11 +48,7 @@ describe(`database triggers (${backend})`, () => {
     expect(t.version).toBe(1);
     const [same] = await database.db.update(tasks).set({ subject: "v" }).where(eq(tasks.id, t.id)).returning();
     expect(same.version).toBe(1);
-    const [changed] = await database.db
-      .update(tasks)
-      .set({ subject: "v2", number: "999/1999" })
-      .where(eq(tasks.id, t.id))
-      .returning();
+    const [changed] = await database.db.update(tasks).set({ subject: "v2", number: "999/1999" }).where(eq(tasks.id, t.id)).returning();
     expect(changed.version).toBe(2);
     expect(changed.number).toBe(t.number);
     expect(changed.updatedAt.getTime()).toBeGreaterThan(t.updatedAt.getTime());

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { backend, openTestDatabase, type TestDatabase } from "../db/harness";
-import { startFakeGoogle, type FakeGoogle } from "../fake-google/server";
-import { startTaskcal, type TaskcalProcess } from "./taskcal-process";
+import { backend, openTestDatabase, type TestDatabase } from "../../testkit/database.js";
+import { type FakeGoogle, startFakeGoogle } from "../../testkit/fake-google/server.js";
+import { startTaskcal, type TaskcalProcess } from "./taskcal-process.js";
 
 describe(`crash between the Google write and the database write (${backend})`, () => {
   let google: FakeGoogle;
@@ -33,7 +33,12 @@ describe(`crash between the Google write and the database write (${backend})`, (
     };
     taskcal = await startTaskcal(dataDir, env);
     const api = taskcal.api;
-    await api("PATCH", "/api/settings", { googleClientId: google.clientId, googleClientSecret: google.clientSecret, defaultRefreshToken: refreshToken, pollIntervalSeconds: 3600 });
+    await api("PATCH", "/api/settings", {
+      googleClientId: google.clientId,
+      googleClientSecret: google.clientSecret,
+      defaultRefreshToken: refreshToken,
+      pollIntervalSeconds: 3600,
+    });
     const type = (await api("POST", "/api/event-types", { name: "Meeting", googleSync: true, display: { fields: ["number"], features: [] } })).body;
     const operator = (await api("POST", "/api/operators", { name: "Anna", googleEnabled: true, useConfigToken: true })).body;
     const [binding] = (await api("PUT", `/api/operators/${operator.id}/calendars`, [{ eventTypeId: type.id, calendarName: "Anna" }])).body;
@@ -43,21 +48,38 @@ describe(`crash between the Google write and the database write (${backend})`, (
     // Google stores the insert but holds its answer; the process dies waiting.
     google.injectFaults({ method: "POST", path: /\/events$/, answerDelayMs: 60_000 });
     const start = new Date(Date.now() + 86_400_000);
-    const task = (await api("POST", "/api/tasks", { eventTypeId: type.id, operatorId: operator.id, subject: "Survives", start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString() })).body;
+    const task = (
+      await api("POST", "/api/tasks", {
+        eventTypeId: type.id,
+        operatorId: operator.id,
+        subject: "Survives",
+        start: start.toISOString(),
+        end: new Date(start.getTime() + 3_600_000).toISOString(),
+      })
+    ).body;
     await expect.poll(() => google.user.events("company@example.com", calendarId).length, { timeout: 30_000 }).toBe(1);
     await taskcal.crash();
     const writesBeforeRestart = google.writeCount(calendarId);
 
     taskcal = await startTaskcal(dataDir, env);
     await expect
-      .poll(async () => (await taskcal!.api("GET", `/api/actors/${binding.bindingId}/journal`)).body?.some((e: any) => e.taskId === task.id && ["link", "create"].includes(e.action)), { timeout: 30_000 })
+      .poll(
+        async () =>
+          (await taskcal!.api("GET", `/api/actors/${binding.bindingId}/journal`)).body?.some(
+            (e: any) => e.taskId === task.id && ["link", "create"].includes(e.action),
+          ),
+        { timeout: 30_000 },
+      )
       .toBe(true);
     const events = google.user.events("company@example.com", calendarId);
     expect(events).toHaveLength(1);
     expect(events[0].summary).toBe(`Survives - (${task.number})`);
-    // The restart found the event naming the task and adopted it: no update, no second event.
+    // The restart found the event naming the task and adopted it: no update, no second event, even after a full pass.
+    const lastSync = (await taskcal.api("GET", `/api/actors/${binding.bindingId}`)).body.lastSyncAt;
     await taskcal.api("POST", `/api/actors/${binding.bindingId}/sync`);
-    await new Promise((done) => setTimeout(done, 500));
+    await expect
+      .poll(async () => (await taskcal!.api("GET", `/api/actors/${binding.bindingId}`)).body.lastSyncAt, { timeout: 30_000 })
+      .not.toBe(lastSync);
     expect(google.writeCount(calendarId) - writesBeforeRestart).toBe(0);
     expect(google.user.events("company@example.com", calendarId)).toHaveLength(1);
   }, 120_000);

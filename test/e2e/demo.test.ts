@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { backend } from "../db/harness";
+import { backend } from "../../testkit/database.js";
 
 // The demo always embeds PGlite, so one run of the suite covers it.
 describe.skipIf(backend !== "pglite")("npm run demo", () => {

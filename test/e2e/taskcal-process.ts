@@ -1,17 +1,9 @@
 // The real service as `npm start` runs it, in a child process on a free port.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
-import { jsonClient, type JsonAnswer } from "../json-client";
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
+import { type JsonAnswer, jsonClient } from "../../testkit/json-client.js";
+import { freePort } from "../../testkit/ports.js";
 
 export interface TaskcalProcess {
   child: ChildProcess;
@@ -24,14 +16,14 @@ export interface TaskcalProcess {
   crash(): Promise<void>;
 }
 
-/** Starts `node --import tsx main.ts` with DATA_DIR and the given environment, and waits until /health answers. */
+/** Starts the compiled service (`node dist/main.js`, as `npm start` and the container run it) with DATA_DIR and the given environment, and waits until /health answers. */
 export async function startTaskcal(dataDir: string, env: Record<string, string> = {}): Promise<TaskcalProcess> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const output: string[] = [];
-  // node itself with tsx's loader (as the container runs it), not the tsx launcher, which would
-  // stay between us and the service: a SIGKILL must reach the service.
-  const child = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
+  // node itself, not npm, which would stay between us and the service: a SIGKILL must reach the service.
+  // test/global-setup.ts built dist/ for this run.
+  const child = spawn(process.execPath, ["dist/main.js"], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -41,7 +33,13 @@ export async function startTaskcal(dataDir: string, env: Record<string, string> 
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`taskcal exited early:\n${output.join("")}`);
-    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) throw new Error(`taskcal did not become healthy:\n${output.join("")}`);
     await new Promise((done) => setTimeout(done, 250));
   }

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backend, openTestDatabase, type TestDatabase } from "../db/harness";
-import { startTaskcal, type TaskcalProcess } from "./taskcal-process";
+import { backend, openTestDatabase, type TestDatabase } from "../../testkit/database.js";
+import { startTaskcal, type TaskcalProcess } from "./taskcal-process.js";
 
 describe(`taskcal process (${backend})`, () => {
   let child: ChildProcess;

@@ -3,9 +3,11 @@
 // by raw HTTP, as another CalDAV client would; the engine's writes are counted
 // on the adapter's own fetch.
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { describeWithRadicale, startRadicale, type RadicaleServer } from "../caldav/radicale";
-import { backend, openTestDatabase } from "../db/harness";
-import { ics, icalProperty, icalText, icalUtc, startCalDavWorld, type CalDavWorld, type DavResource } from "./caldav-world";
+import { backend, openTestDatabase } from "../../testkit/database.js";
+import { freePort } from "../../testkit/ports.js";
+import { type RadicaleServer, startRadicale } from "../../testkit/radicale.js";
+import { describeWithRadicale } from "../caldav/with-radicale.js";
+import { type CalDavWorld, type DavResource, icalProperty, icalText, icalUtc, ics, startCalDavWorld } from "./caldav-world.js";
 
 const soon = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
 const PRIVATE_TASK_ID = /^X-TASKCAL-PRIVATE;[^:\r\n]*X-TASKCAL-KEY=taskcalTaskId(?:;[^:\r\n]*)?:(.+)$/m;
@@ -105,7 +107,14 @@ describeWithRadicale(`engine through the API against Radicale (${backend})`, () 
     const { items } = (await world.call("GET", "/api/tasks")).body;
     expect(items).toHaveLength(1);
     const lunch = items[0];
-    expect(lunch).toMatchObject({ subject: "Lunch", description: "Bring slides", eventTypeId: typeId, operatorId, deleted: false, number: expect.stringMatching(/^\d+\/\d{4}$/) });
+    expect(lunch).toMatchObject({
+      subject: "Lunch",
+      description: "Bring slides",
+      eventTypeId: typeId,
+      operatorId,
+      deleted: false,
+      number: expect.stringMatching(/^\d+\/\d{4}$/),
+    });
     // Its SUMMARY now shows the number: one write, to the same resource.
     let [resource] = await world.resources(calendarPath);
     expect(resource.name).toBe("phone-lunch");
@@ -119,7 +128,11 @@ describeWithRadicale(`engine through the API against Radicale (${backend})`, () 
     edited = withProperty(edited, "DESCRIPTION", "Bring slides and the price list");
     await world.put(calendarPath, resource.name, edited, resource.etag);
     await world.syncNow(bindingId);
-    expect((await world.call("GET", `/api/tasks/${lunch.id}`)).body).toMatchObject({ subject: "Lunch with ACME", description: "Bring slides and the price list", deleted: false });
+    expect((await world.call("GET", `/api/tasks/${lunch.id}`)).body).toMatchObject({
+      subject: "Lunch with ACME",
+      description: "Bring slides and the price list",
+      deleted: false,
+    });
     // The calendar already shows the task: nothing to write back.
     expect(world.writeCount() - writesBefore).toBe(1);
 
@@ -240,7 +253,8 @@ describeWithRadicale(`engine through the API against Radicale (${backend})`, () 
     const { typeId, operatorId, calendarPath } = await world.setUp();
     const bindingId = (await world.call("GET", "/api/actors")).body[0].id;
     await world.stopEngine();
-    const task = (await world.call("POST", "/api/tasks", { eventTypeId: typeId, operatorId, subject: "Serwis", start: soon(24), end: soon(25) })).body;
+    const task = (await world.call("POST", "/api/tasks", { eventTypeId: typeId, operatorId, subject: "Serwis", start: soon(24), end: soon(25) }))
+      .body;
     // Our write landed, then the task changed before the engine came back.
     await world.put(
       calendarPath,
@@ -283,14 +297,37 @@ describeWithRadicale(`engine through the API against Radicale (${backend})`, () 
     expect((await world.call("GET", `/api/actors/${bindingId}`)).body.lastError).toBeNull();
   });
 
+  it("R16: a server that cannot be reached says why in lastError by kind, never its address or port", async () => {
+    world = await startCalDavWorld(radicale);
+    const { operatorId, bindingId } = await world.setUp();
+    const closed = await freePort();
+    // Another origin: the password must come along, or the change clears it.
+    const moved = await world.call("PATCH", `/api/operators/${operatorId}`, {
+      caldav: { url: `http://127.0.0.1:${closed}/`, password: world.user.password },
+    });
+    expect(moved.status).toBe(200);
+    await expect.poll(async () => (await world!.call("GET", `/api/actors/${bindingId}`)).body.lastError?.message).toMatch(/connection refused/);
+    const { lastError } = (await world.call("GET", `/api/actors/${bindingId}`)).body;
+    for (const detail of ["127.0.0.1", String(closed), "ECONNREFUSED"]) expect(lastError.message).not.toContain(detail);
+  });
+
   it("R13: resync and a forgotten sync token re-import without duplicates or writes", async () => {
     world = await startCalDavWorld(radicale);
     const { typeId, operatorId, bindingId, calendarPath } = await world.setUp();
-    for (let i = 0; i < 3; i++) await world.call("POST", "/api/tasks", { eventTypeId: typeId, operatorId, subject: `T${i}`, start: soon(24 + i), end: soon(25 + i) });
+    for (let i = 0; i < 3; i++)
+      await world.call("POST", "/api/tasks", { eventTypeId: typeId, operatorId, subject: `T${i}`, start: soon(24 + i), end: soon(25 + i) });
     await world.put(
       calendarPath,
       "from-phone",
-      ics("BEGIN:VEVENT", "UID:from-phone", `DTSTAMP:${icalUtc(new Date().toISOString())}`, `DTSTART:${icalUtc(soon(40))}`, `DTEND:${icalUtc(soon(41))}`, "SUMMARY:Call", "END:VEVENT"),
+      ics(
+        "BEGIN:VEVENT",
+        "UID:from-phone",
+        `DTSTAMP:${icalUtc(new Date().toISOString())}`,
+        `DTSTART:${icalUtc(soon(40))}`,
+        `DTEND:${icalUtc(soon(41))}`,
+        "SUMMARY:Call",
+        "END:VEVENT",
+      ),
     );
     await world.syncNow(bindingId);
     await expect.poll(async () => (await world!.resources(calendarPath)).length).toBe(4);

@@ -3,15 +3,15 @@
 // read and changed by raw HTTP ("another client"), never through our adapter.
 import pino from "pino";
 import { expect } from "vitest";
-import { createCalDavAdapterFactory } from "../../adapters/caldav";
-import { Permanent, type AdapterFactory } from "../../adapters/types";
-import { createApp } from "../../api/app";
-import { SecretBox } from "../../db/secret-box";
-import type { ActorState } from "../../engine/binding-machine";
-import { Supervisor } from "../../engine/supervisor";
-import { jsonClient, ok } from "../json-client";
-import { openTestDatabase, type TestDatabase } from "../db/harness";
-import { startRadicale, type RadicaleServer, type RadicaleUser } from "../caldav/radicale";
+import { caldavProvider } from "../../adapters/caldav/definition.js";
+import { ProviderRegistry } from "../../adapters/registry.js";
+import { createApp } from "../../api/app.js";
+import type { ActorStateName as ActorState } from "../../db/enums.js";
+import { SecretBox } from "../../db/secret-box.js";
+import { Supervisor } from "../../engine/supervisor.js";
+import { openTestDatabase, type TestDatabase } from "../../testkit/database.js";
+import { jsonClient, ok } from "../../testkit/json-client.js";
+import { type RadicaleServer, type RadicaleUser, startRadicale } from "../../testkit/radicale.js";
 
 const ADMIN = "caldav-world-admin-token";
 const CALENDAR_NAME = "Anna – meetings";
@@ -80,7 +80,12 @@ export function icalProperty(ics: string, name: string): string | undefined {
 }
 
 const xmlText = (value: string) =>
-  value.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  value
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 
 /**
  * Starts the world on `radicale` (shared by a test file; each world takes a
@@ -95,17 +100,18 @@ export async function startCalDavWorld(shared?: RadicaleServer): Promise<CalDavW
   const requests: DavRequest[] = [];
   const countingFetch: typeof fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    requests.push({ method: (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase(), path: decodeURIComponent(url.pathname) });
+    requests.push({
+      method: (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase(),
+      path: decodeURIComponent(url.pathname),
+    });
     return fetch(input, init);
   };
-  const caldav = createCalDavAdapterFactory({ timeoutMs: 5_000, fetch: countingFetch });
-  const adapters: AdapterFactory = (credentials) => {
-    if (credentials.provider === "caldav") return caldav(credentials);
-    throw new Permanent(`this world has no ${credentials.provider} provider`);
-  };
+  // Radicale listens on plain http on loopback: the API and the adapter both allow it here.
+  const providers = new ProviderRegistry();
+  providers.register(caldavProvider({ timeoutMs: 5_000, fetch: countingFetch, allowHttp: true, allowedHosts: [] }));
   const newEngine = () => {
-    const supervisor = new Supervisor({ database, adapters, secrets, logger, backoffBaseMs: 20, backoffMaxMs: 200, reconcileDelayMs: 10 });
-    const app = createApp({ database, secrets, adminToken: ADMIN, logger, engine: supervisor });
+    const supervisor = new Supervisor({ database, providers, secrets, logger, backoffBaseMs: 20, backoffMaxMs: 200, reconcileDelayMs: 10 });
+    const app = createApp({ database, secrets, adminToken: ADMIN, logger, engine: supervisor, providers });
     return { supervisor, app };
   };
   let engine = newEngine();
@@ -128,7 +134,13 @@ export async function startCalDavWorld(shared?: RadicaleServer): Promise<CalDavW
     call: jsonClient((path, init) => engine.app.request(path, init), ADMIN),
     async setUp(options = {}) {
       ok(await world.call("PATCH", "/api/settings", { pollIntervalSeconds: 3600, conflictPolicy: options.conflictPolicy ?? "latest-wins" }));
-      const type = ok(await world.call("POST", "/api/event-types", { name: "Meeting", googleSync: true, display: { fields: ["number", "customer"], features: ["Budget"] } }));
+      const type = ok(
+        await world.call("POST", "/api/event-types", {
+          name: "Meeting",
+          googleSync: true,
+          display: { fields: ["number", "customer"], features: ["Budget"] },
+        }),
+      );
       const operator = ok(
         await world.call("POST", "/api/operators", {
           name: "Anna",
@@ -140,7 +152,9 @@ export async function startCalDavWorld(shared?: RadicaleServer): Promise<CalDavW
       );
       expect(operator).toMatchObject({ provider: "caldav", caldav: { url: radicale.url, username: user.username, passwordSet: true } });
       expect(JSON.stringify(operator)).not.toContain(user.password);
-      const [binding] = ok(await world.call("PUT", `/api/operators/${operator.id}/calendars`, [{ eventTypeId: type.id, calendarName: CALENDAR_NAME }]));
+      const [binding] = ok(
+        await world.call("PUT", `/api/operators/${operator.id}/calendars`, [{ eventTypeId: type.id, calendarName: CALENDAR_NAME }]),
+      );
       await world.waitForState(binding.bindingId, "incremental");
       await world.settle(binding.bindingId);
       const calendarPath = await findCalendar(CALENDAR_NAME);
@@ -185,7 +199,7 @@ export async function startCalDavWorld(shared?: RadicaleServer): Promise<CalDavW
       await expect.poll(async () => (await world.call("GET", `/api/actors/${bindingId}`)).body?.state, { timeout: 15_000 }).toBe(state);
     },
     async settle(bindingId) {
-      await expect.poll(() => engine.supervisor.isIdle(bindingId), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => engine.supervisor.actorStatus(bindingId)?.idle ?? false, { timeout: 15_000 }).toBe(true);
     },
     async stopEngine() {
       if (!engineRunning) return;

@@ -1,21 +1,24 @@
-// A real database, the real supervisor and the memory calendar provider.
-// Google credentials map to memory accounts named by their refresh token.
+// A real database, the real supervisor and the memory calendar provider,
+// registered like any provider. The operator uses the company account.
 import { eq } from "drizzle-orm";
 import pino from "pino";
 import { expect } from "vitest";
-import { createMemoryAdapterFactory, type MemoryStore } from "../../adapters/memory";
-import type { AdapterFactory } from "../../adapters/types";
-import { bindings, bindingState, eventTypes, links, operators, settings, tasks } from "../../db/schema";
-import { SecretBox } from "../../db/secret-box";
-import type { ActorState } from "../../engine/binding-machine";
-import { Supervisor } from "../../engine/supervisor";
-import { openTestDatabase, type TestDatabase } from "../db/harness";
+import { ProviderRegistry } from "../../adapters/registry.js";
+import type { ActorStateName as ActorState } from "../../db/enums.js";
+import { bindingState, bindings, eventTypes, links, settings, tasks } from "../../db/schema.js";
+import { SecretBox } from "../../db/secret-box.js";
+import type { Action } from "../../engine/actions.js";
+import { Supervisor } from "../../engine/supervisor.js";
+import { openTestDatabase, type TestDatabase } from "../../testkit/database.js";
+import { MemoryStore, memoryProvider } from "../../testkit/memory-provider/index.js";
+import { seedCompanySettings, seedOperator } from "../../testkit/seed.js";
 
 export interface EngineWorld {
   database: TestDatabase;
   memory: MemoryStore;
   supervisor: Supervisor;
   secrets: SecretBox;
+  providers: ProviderRegistry;
   typeId: string;
   operatorId: string;
   bindingId: string;
@@ -34,20 +37,24 @@ export interface EngineWorld {
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
 export async function startEngineWorld(
-  options: { display?: { fields: string[]; features: string[] }; conflictPolicy?: string; pollIntervalSeconds?: number } = {},
+  options: {
+    display?: { fields: string[]; features: string[] };
+    conflictPolicy?: string;
+    pollIntervalSeconds?: number;
+    /** Runs between each action's calendar write and its commit (see ExecutorEnv). */
+    beforeCommit?: (action: Action) => void;
+  } = {},
 ): Promise<EngineWorld> {
   const database = await openTestDatabase();
   const { db } = database;
   const secrets = new SecretBox("test-key");
-  const { factory, store } = createMemoryAdapterFactory({ pageSize: 5 });
-  const adapters: AdapterFactory = (credentials) =>
-    factory(credentials.provider === "google" ? { provider: "memory", account: credentials.refreshToken } : credentials);
+  const store = new MemoryStore({ pageSize: 5 });
+  const providers = new ProviderRegistry();
+  providers.register(memoryProvider(store));
+  await seedCompanySettings(db, providers, secrets, "memory", { defaultAccount: "company-account" });
   await db
     .update(settings)
     .set({
-      googleClientId: "client",
-      googleClientSecretEnc: secrets.seal("secret"),
-      defaultRefreshTokenEnc: secrets.seal("company-account"),
       pollIntervalSeconds: options.pollIntervalSeconds ?? 3600,
       conflictPolicy: options.conflictPolicy ?? "latest-wins",
       timeZone: "Europe/Warsaw",
@@ -55,13 +62,22 @@ export async function startEngineWorld(
     .where(eq(settings.id, 1));
   const [type] = await db
     .insert(eventTypes)
-    .values({ name: "Meeting", googleSync: true, display: options.display ?? { fields: ["number", "customer"], features: ["Budget"] } })
+    .values({ name: "Meeting", syncEnabled: true, display: options.display ?? { fields: ["number", "customer"], features: ["Budget"] } })
     .returning();
-  const [operator] = await db.insert(operators).values({ name: "Anna", googleEnabled: true, useConfigToken: true }).returning();
+  const operator = await seedOperator(db, providers, secrets, { name: "Anna", provider: "memory", useConfigToken: true });
   const [binding] = await db.insert(bindings).values({ operatorId: operator.id, eventTypeId: type.id, calendarName: "Anna – meetings" }).returning();
 
   const makeSupervisor = () =>
-    new Supervisor({ database, adapters, secrets, logger: silentLogger, backoffBaseMs: 20, backoffMaxMs: 100, reconcileDelayMs: 10 });
+    new Supervisor({
+      database,
+      providers,
+      secrets,
+      logger: silentLogger,
+      backoffBaseMs: 20,
+      backoffMaxMs: 100,
+      reconcileDelayMs: 10,
+      beforeCommit: options.beforeCommit,
+    });
   let supervisor = makeSupervisor();
   await supervisor.start();
 
@@ -72,6 +88,7 @@ export async function startEngineWorld(
       return supervisor;
     },
     secrets,
+    providers,
     typeId: type.id,
     operatorId: operator.id,
     bindingId: binding.id,
@@ -87,10 +104,12 @@ export async function startEngineWorld(
     },
     async calendarId() {
       let id: string | null = null;
-      await expect.poll(async () => {
-        [{ calendarId: id } = { calendarId: null }] = await db.select().from(bindingState).where(eq(bindingState.bindingId, binding.id));
-        return id;
-      }).not.toBeNull();
+      await expect
+        .poll(async () => {
+          [{ calendarId: id } = { calendarId: null }] = await db.select().from(bindingState).where(eq(bindingState.bindingId, binding.id));
+          return id;
+        })
+        .not.toBeNull();
       return id!;
     },
     async addTask(values = {}) {
@@ -114,16 +133,20 @@ export async function startEngineWorld(
       return row;
     },
     async waitForState(state, bindingId = binding.id) {
-      await expect.poll(() => supervisor.stateOf(bindingId), { timeout: 10_000 }).toBe(state);
+      await expect.poll(() => supervisor.actorStatus(bindingId)?.state ?? null, { timeout: 10_000 }).toBe(state);
     },
     async settle(bindingId = binding.id) {
       // Idle, and every task's version reflected in its link.
       await expect
         .poll(
           async () => {
-            const idle = supervisor.isIdle(bindingId);
+            const idle = supervisor.actorStatus(bindingId)?.idle ?? false;
             if (!idle) return false;
-            const rows = await db.select({ v: tasks.version, s: links.syncedVersion }).from(links).innerJoin(tasks, eq(tasks.id, links.taskId)).where(eq(links.bindingId, bindingId));
+            const rows = await db
+              .select({ v: tasks.version, s: links.syncedVersion })
+              .from(links)
+              .innerJoin(tasks, eq(tasks.id, links.taskId))
+              .where(eq(links.bindingId, bindingId));
             return rows.every((r) => r.s >= r.v);
           },
           { timeout: 10_000 },

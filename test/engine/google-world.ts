@@ -1,17 +1,18 @@
 // The whole service in one process: the HTTP API, the engine and the Google
 // adapter, against the project's fake Google server and a real database.
-import { serve, type ServerType } from "@hono/node-server";
+import { type ServerType, serve } from "@hono/node-server";
 import pino from "pino";
 import { expect } from "vitest";
-import { createGoogleAdapterFactory } from "../../adapters/google";
-import { createApp } from "../../api/app";
-import { SecretBox } from "../../db/secret-box";
-import type { ActorState } from "../../engine/binding-machine";
-import { Supervisor } from "../../engine/supervisor";
-import { jsonClient, ok } from "../json-client";
-import { openTestDatabase, type TestDatabase } from "../db/harness";
-import { freePort } from "../e2e/taskcal-process";
-import { startFakeGoogle, type FakeGoogle } from "../fake-google/server";
+import { googleProvider } from "../../adapters/google/definition.js";
+import { ProviderRegistry } from "../../adapters/registry.js";
+import { createApp } from "../../api/app.js";
+import type { ActorStateName as ActorState } from "../../db/enums.js";
+import { SecretBox } from "../../db/secret-box.js";
+import { Supervisor } from "../../engine/supervisor.js";
+import { openTestDatabase, type TestDatabase } from "../../testkit/database.js";
+import { type FakeGoogle, startFakeGoogle } from "../../testkit/fake-google/server.js";
+import { jsonClient, ok } from "../../testkit/json-client.js";
+import { freePort } from "../../testkit/ports.js";
 
 const ADMIN = "google-world-admin-token";
 
@@ -23,7 +24,11 @@ export interface GoogleWorld {
   refreshToken: string;
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Creates settings, a type, an operator on the company token and a binding; returns their ids. */
-  setUp(options?: { conflictPolicy?: string; googleRequestsPerMinute?: number; pollIntervalSeconds?: number }): Promise<{ typeId: string; operatorId: string; bindingId: string; calendarId: string }>;
+  setUp(options?: {
+    conflictPolicy?: string;
+    googleRequestsPerMinute?: number;
+    pollIntervalSeconds?: number;
+  }): Promise<{ typeId: string; operatorId: string; bindingId: string; calendarId: string }>;
   waitForState(bindingId: string, state: ActorState): Promise<void>;
   settle(bindingId: string): Promise<void>;
   close(): Promise<void>;
@@ -42,12 +47,8 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
   const database = await openTestDatabase();
   const secrets = new SecretBox("google-world-key");
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-  const adapters = createGoogleAdapterFactory({
-    apiRootUrl: google.rootUrl,
-    tokenUrl: google.tokenUrl,
-    requestsPerMinute: 500,
-    retry: { maxAttempts: 1 },
-  });
+  const providers = new ProviderRegistry();
+  providers.register(googleProvider({ apiRootUrl: google.rootUrl, tokenUrl: google.tokenUrl, retry: { maxAttempts: 1 } }));
   let server: ServerType | undefined;
   let webhookUrl: string | undefined;
   if (options.webhook) {
@@ -57,17 +58,16 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
   }
   const supervisor = new Supervisor({
     database,
-    adapters,
+    providers,
     secrets,
     logger,
     webhookUrl,
     backoffBaseMs: 20,
     backoffMaxMs: 200,
     reconcileDelayMs: 10,
-    onSettings: (current) => adapters.setRequestsPerMinute(current.googleRequestsPerMinute),
   });
   await supervisor.start();
-  const app = createApp({ database, secrets, adminToken: ADMIN, logger, engine: supervisor });
+  const app = createApp({ database, secrets, adminToken: ADMIN, logger, engine: supervisor, providers });
 
   const world: GoogleWorld = {
     google,
@@ -87,9 +87,17 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
           ...(options.googleRequestsPerMinute ? { googleRequestsPerMinute: options.googleRequestsPerMinute } : {}),
         }),
       );
-      const type = ok(await world.call("POST", "/api/event-types", { name: "Meeting", googleSync: true, display: { fields: ["number", "customer"], features: ["Budget"] } }));
+      const type = ok(
+        await world.call("POST", "/api/event-types", {
+          name: "Meeting",
+          googleSync: true,
+          display: { fields: ["number", "customer"], features: ["Budget"] },
+        }),
+      );
       const operator = ok(await world.call("POST", "/api/operators", { name: "Anna", googleEnabled: true, useConfigToken: true }));
-      const [binding] = ok(await world.call("PUT", `/api/operators/${operator.id}/calendars`, [{ eventTypeId: type.id, calendarName: "Anna – meetings" }]));
+      const [binding] = ok(
+        await world.call("PUT", `/api/operators/${operator.id}/calendars`, [{ eventTypeId: type.id, calendarName: "Anna – meetings" }]),
+      );
       await world.waitForState(binding.bindingId, "incremental");
       const calendar = google.user.calendars(email).find((c) => c.summary === "Anna – meetings");
       expect(calendar).toBeDefined();
@@ -99,7 +107,7 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
       await expect.poll(async () => (await world.call("GET", `/api/actors/${bindingId}`)).body?.state, { timeout: 15_000 }).toBe(state);
     },
     async settle(bindingId) {
-      await expect.poll(() => supervisor.isIdle(bindingId), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => supervisor.actorStatus(bindingId)?.idle ?? false, { timeout: 15_000 }).toBe(true);
     },
     async close() {
       server?.close();

@@ -1,6 +1,6 @@
 // The start slots: a bounded number of actors authorize or import at once.
 import { describe, expect, it } from "vitest";
-import { Cancelled, Limiter } from "../../engine/limiter";
+import { Cancelled, Limiter } from "../../engine/limiter.js";
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
@@ -30,7 +30,10 @@ describe("start slots", () => {
     let release!: () => void;
     const first = slots.run(() => new Promise<void>((r) => (release = r)));
     let ranCancelled = false;
-    const cancelled = slots.run(async () => void (ranCancelled = true), () => stopped);
+    const cancelled = slots.run(
+      async () => void (ranCancelled = true),
+      () => stopped,
+    );
     const third = slots.run(async () => "ran");
     stopped = true;
     release();

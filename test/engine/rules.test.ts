@@ -1,14 +1,14 @@
 // The sync rules as pure functions: no I/O, no database.
 import { describe, expect, it } from "vitest";
-import type { CalendarEvent } from "../../adapters/types";
-import { BACKSTOP_FACTOR, backoffDelay, pollDelay } from "../../engine/binding-machine";
-import { WATCH_RENEW_MS } from "../../engine/binding-sync";
-import { editChangesTask, eventShows, parseEvent, renderEvent, SEPARATOR } from "../../engine/event-render";
-import { conflictWinner, decidePull, decidePush, decideRemoteDeletion } from "../../engine/planner";
-import type { RenderContext, SyncTask } from "../../engine/task-model";
-import { syncWindow, taskInWindow } from "../../engine/window";
+import type { TaskRecord } from "../../db/queries/tasks.js";
+import { WATCH_RENEW_MS } from "../../engine/binding-sync.js";
+import { editChangesTask, eventShows, parseEvent, renderEvent, SEPARATOR, UnusableEvent } from "../../engine/event-render.js";
+import { conflictWinner } from "../../engine/planner.js";
+import type { RenderContext } from "../../engine/task-model.js";
+import { BACKSTOP_FACTOR, backoffDelay, pollDelay } from "../../engine/timing.js";
+import { syncWindow, taskInWindow } from "../../engine/window.js";
 
-const task = (over: Partial<SyncTask> = {}): SyncTask => ({
+const task = (over: Partial<TaskRecord> = {}): TaskRecord => ({
   id: "0b5e3a8e-6c1f-4d6e-9a51-2f1f0b0f5c11",
   number: "43/2013",
   subject: "Oferta handlowa",
@@ -36,14 +36,6 @@ const ctx = (fields: string[], features: string[] = []): RenderContext => ({
   display: { fields, features },
   operatorName: "Anna Nowakowska",
   timeZone: "Europe/Warsaw",
-});
-
-const asEvent = (data: ReturnType<typeof renderEvent>, over: Partial<CalendarEvent> = {}): CalendarEvent => ({
-  id: "e1",
-  etag: '"1"',
-  updated: "2013-08-05T12:00:00Z",
-  ...data,
-  ...over,
 });
 
 describe("R9: how a task reads in the calendar", () => {
@@ -80,14 +72,23 @@ describe("R9: how a task reads in the calendar", () => {
   });
 
   it("carries the task id privately", () => {
-    expect(renderEvent(task(), ctx([])).privateProperties).toEqual({ taskcalTaskId: task().id });
+    expect(renderEvent(task(), ctx([])).privateProperties).toEqual({
+      taskcalTaskId: task().id,
+      taskcalShown: expect.stringMatching(/^1(\.[\w-]{10}){4}$/),
+    });
   });
 });
 
 describe("R10: what a calendar event says about its task", () => {
+  const fieldsOf = (event: Parameters<typeof parseEvent>[0], c = ctx([])) => parseEvent(event, c).fields;
+
   it("drops the number suffix and the generated lines", () => {
     const rendered = renderEvent(task(), ctx(["number", "customer"], ["Budget"]));
-    const edit = parseEvent({ ...rendered, summary: "Nowa oferta - (43/2013)", description: rendered.description!.replace("Budget: 10k", "Budget: 99k") });
+    const edit = fieldsOf({
+      ...rendered,
+      summary: "Nowa oferta - (43/2013)",
+      description: rendered.description!.replace("Budget: 10k", "Budget: 99k"),
+    });
     expect(edit.subject).toBe("Nowa oferta");
     expect(edit.description).toBe("Bring the price list");
   });
@@ -96,17 +97,46 @@ describe("R10: what a calendar event says about its task", () => {
     const c = ctx(["number", "location"], ["Budget"]);
     const rendered = renderEvent(task(), c);
     const edited = { ...rendered, description: rendered.description!.replace("10k", "1M") };
-    expect(editChangesTask(task(), parseEvent(edited), true)).toBe(false);
+    expect(editChangesTask(task(), fieldsOf(edited, c))).toBe(false);
     expect(eventShows(edited, rendered)).toBe(false);
   });
 
+  it("R19: a location the type does not display never flows back, not even as a blank", () => {
+    const hidden = ctx(["number"]);
+    const edit = fieldsOf({ ...renderEvent(task(), hidden), location: "Somewhere else" }, hidden);
+    expect(edit).not.toHaveProperty("location");
+    expect(editChangesTask(task(), edit)).toBe(false);
+    expect(fieldsOf({ ...renderEvent(task(), ctx(["location"])), location: "Gdańsk" }, ctx(["location"])).location).toBe("Gdańsk");
+  });
+
+  it("R19: an event without a zone keeps the task's zone", () => {
+    expect(fieldsOf({ summary: "x", start: { dateTime: "2026-05-04T10:00:00Z" }, end: { dateTime: "2026-05-04T11:00:00Z" } })).not.toHaveProperty(
+      "timeZone",
+    );
+  });
+
   it("turns a date event's exclusive end back into an inclusive one", () => {
-    const edit = parseEvent({ summary: "Trip", start: { date: "2026-05-04" }, end: { date: "2026-05-07" } });
+    const edit = fieldsOf({ summary: "Trip", start: { date: "2026-05-04" }, end: { date: "2026-05-07" } });
     expect(edit).toMatchObject({ allDay: true, startDate: "2026-05-04", endDate: "2026-05-06" });
   });
 
   it("gives untitled events a subject", () => {
-    expect(parseEvent({ summary: "", start: { date: "2026-05-04" }, end: { date: "2026-05-05" } }).subject).toBe("(no title)");
+    expect(fieldsOf({ summary: "", start: { date: "2026-05-04" }, end: { date: "2026-05-05" } }).subject).toBe("(no title)");
+  });
+
+  it("R20: text the database cannot hold is made safe and noted, never a failure", () => {
+    const { fields, notes } = parseEvent(
+      { summary: "Lunch\u0000 with Ann", description: "x".repeat(12_000), start: { date: "2026-05-04" }, end: { date: "2026-05-05" } },
+      ctx([]),
+    );
+    expect(fields.subject).toBe("Lunch with Ann");
+    expect(fields.description).toHaveLength(10_000);
+    expect(notes).toEqual(["subject: NUL characters removed", "description: cut to 10000 characters"]);
+  });
+
+  it("R20: times that cannot be read make the event unusable (recorded against it), not a crash", () => {
+    expect(() => parseEvent({ summary: "x", start: { dateTime: "not a time" }, end: { dateTime: "" } }, ctx([]))).toThrow(UnusableEvent);
+    expect(() => parseEvent({ summary: "x", start: { date: "2026-02-31" }, end: { date: "2026-03-01" } }, ctx([]))).toThrow(UnusableEvent);
   });
 
   it("compares instants by value, not by how they are written", () => {
@@ -138,57 +168,6 @@ describe("R12: conflicts", () => {
     expect(conflictWinner("google-wins", crmAt, "2025-01-01T00:00:00Z")).toBe("calendar");
     expect(conflictWinner("latest-wins", crmAt, "2026-01-01T10:00:01Z")).toBe("calendar");
     expect(conflictWinner("latest-wins", crmAt, "2026-01-01T09:59:59Z")).toBe("crm");
-  });
-
-  it("a linked event changed on both sides is a conflict the policy settles", () => {
-    const t = task({ version: 5 });
-    const event = asEvent(renderEvent(t, ctx([])), { etag: '"2"', summary: "changed", updated: "2030-01-01T00:00:00Z" });
-    const input = { event, link: { remoteId: "e1", etag: '"1"', syncedVersion: 4 }, task: t, taskBound: true, eventInWindow: true, render: ctx([]) };
-    expect(decidePull({ ...input, policy: "crm-wins" })).toEqual({ kind: "override", conflict: true });
-    expect(decidePull({ ...input, policy: "latest-wins" })).toEqual({ kind: "apply", conflict: true });
-  });
-
-  it("an event deleted while its task changed comes back unless the calendar wins", () => {
-    const link = { remoteId: "e1", etag: '"1"', syncedVersion: 2 };
-    expect(decideRemoteDeletion(task({ version: 3 }), link, "latest-wins", true)).toBe("recreate");
-    expect(decideRemoteDeletion(task({ version: 3 }), link, "google-wins", true)).toBe("tombstone");
-    expect(decideRemoteDeletion(task({ version: 2 }), link, "crm-wins", true)).toBe("tombstone");
-  });
-});
-
-describe("R13: no echoes, no duplicates", () => {
-  const t = task();
-  const c = ctx(["number"]);
-  it("our own write coming back is skipped", () => {
-    const event = asEvent(renderEvent(t, c));
-    expect(decidePull({ event, link: { remoteId: "e1", etag: '"1"', syncedVersion: 3 }, task: t, taskBound: true, eventInWindow: true, policy: "latest-wins", render: c }).kind).toBe("skip");
-  });
-
-  it("an event naming one of our tasks is adopted, never imported again", () => {
-    const event = asEvent(renderEvent(t, c));
-    expect(decidePull({ event, link: null, task: t, taskBound: true, eventInWindow: true, policy: "latest-wins", render: c })).toEqual({ kind: "adopt", winner: "crm", conflict: false });
-  });
-
-  it("a calendar-made event is imported when inside the window", () => {
-    const event = asEvent({ summary: "Lunch", start: { date: "2026-01-01" }, end: { date: "2026-01-02" } });
-    const base = { event, link: null, task: null, taskBound: false, policy: "latest-wins" as const, render: c };
-    expect(decidePull({ ...base, eventInWindow: true }).kind).toBe("import");
-    expect(decidePull({ ...base, eventInWindow: false }).kind).toBe("skip");
-  });
-
-  it("a removed summary number is restored without touching the task", () => {
-    const event = asEvent({ ...renderEvent(t, c), summary: "Oferta handlowa" }, { etag: '"9"' });
-    expect(decidePull({ event, link: { remoteId: "e1", etag: '"1"', syncedVersion: 3 }, task: t, taskBound: true, eventInWindow: true, policy: "latest-wins", render: c })).toEqual({ kind: "restore" });
-  });
-
-  it("pushes create, update, delete and move decisions", () => {
-    const link = { remoteId: "e1", etag: '"1"', syncedVersion: 3 };
-    expect(decidePush(t, null, true, true)).toBe("create");
-    expect(decidePush(t, null, true, false)).toBe("none");
-    expect(decidePush(task({ version: 4 }), link, true, true)).toBe("update");
-    expect(decidePush(t, link, true, true)).toBe("none");
-    expect(decidePush(task({ deleted: true, version: 4 }), link, true, true)).toBe("delete");
-    expect(decidePush(t, link, false, true)).toBe("delete");
   });
 });
 

@@ -1,0 +1,40 @@
+// A binding's sync state row: where its actor is, its calendar, token, counters.
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../database.js";
+import { bindingState } from "../schema.js";
+import { perDatabase } from "./prepared.js";
+
+export type BindingStateRow = typeof bindingState.$inferSelect;
+export type StateCounter = "pushed" | "pulled" | "conflicts" | "errors";
+
+const byBinding = perDatabase((db) =>
+  db
+    .select()
+    .from(bindingState)
+    .where(eq(bindingState.bindingId, sql.placeholder("bindingId")))
+    .prepare("taskcal_binding_state"),
+);
+
+/** The binding's state row, made on first use. */
+export async function bindingStateOf(db: Db, bindingId: string): Promise<BindingStateRow> {
+  const [row] = await byBinding(db).execute({ bindingId });
+  if (row) return row;
+  await db.insert(bindingState).values({ bindingId }).onConflictDoNothing();
+  const [made] = await byBinding(db).execute({ bindingId });
+  return made;
+}
+
+export async function saveBindingState(db: Db, bindingId: string, patch: Partial<Omit<BindingStateRow, "bindingId">>): Promise<void> {
+  await db
+    .update(bindingState)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(bindingState.bindingId, bindingId));
+}
+
+export async function bumpCounter(db: Db, bindingId: string, counter: StateCounter, by = 1): Promise<void> {
+  if (by === 0) return;
+  await db
+    .update(bindingState)
+    .set({ [counter]: sql`${bindingState[counter]} + ${by}` })
+    .where(eq(bindingState.bindingId, bindingId));
+}

@@ -1,0 +1,69 @@
+// One task's event in one binding's calendar, as the engine keeps it.
+import { and, eq, inArray, isNotNull, like, or, sql } from "drizzle-orm";
+import type { Db } from "../database.js";
+import { links, tasks } from "../schema.js";
+
+export type LinkRow = typeof links.$inferSelect;
+
+/** The links of a binding for these remote ids, by remote id (one query for a page of changes). */
+export async function linksByRemoteIds(db: Db, bindingId: string, remoteIds: Iterable<string>): Promise<Map<string, LinkRow>> {
+  const wanted = [...new Set(remoteIds)];
+  if (wanted.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(links)
+    .where(and(eq(links.bindingId, bindingId), inArray(links.remoteId, wanted)));
+  return new Map(rows.map((row) => [row.remoteId, row]));
+}
+
+/** Links whose remote ids start with `prefix`: the occurrences of a series deleted whole. */
+export async function linksByRemoteIdPrefix(db: Db, bindingId: string, prefix: string): Promise<LinkRow[]> {
+  if (!prefix) return [];
+  const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db
+    .select()
+    .from(links)
+    .where(and(eq(links.bindingId, bindingId), like(links.remoteId, pattern)));
+}
+
+/**
+ * Links a full listing of the window should have shown: those of tasks still
+ * inside the window (or deleted, their deletion pending). One the listing did
+ * not show may be gone, or moved before the window start; a read by id tells.
+ * A create recorded ahead but unconfirmed is left out: its event may never
+ * have been made, and the push makes it.
+ */
+export async function linksInWindow(db: Db, bindingId: string, window: { startDate: string; startInstant: Date }): Promise<LinkRow[]> {
+  const rows = await db
+    .select({ link: links })
+    .from(links)
+    .innerJoin(tasks, eq(tasks.id, links.taskId))
+    .where(
+      and(
+        eq(links.bindingId, bindingId),
+        isNotNull(links.etag),
+        or(
+          eq(tasks.deleted, true),
+          and(eq(tasks.allDay, true), sql`${tasks.endDate} >= ${window.startDate}`),
+          and(eq(tasks.allDay, false), sql`${tasks.endAt} >= ${window.startInstant.toISOString()}`),
+        ),
+      ),
+    );
+  return rows.map((row) => row.link);
+}
+
+/** Forgets every link of a binding (its calendar changed: the import re-links what it finds there). */
+export async function dropLinks(db: Db, bindingId: string): Promise<void> {
+  await db.delete(links).where(eq(links.bindingId, bindingId));
+}
+
+/** The links of a binding for these tasks, by task id. */
+export async function linksByTaskIds(db: Db, bindingId: string, taskIds: Iterable<string>): Promise<Map<string, LinkRow>> {
+  const wanted = [...new Set(taskIds)];
+  if (wanted.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(links)
+    .where(and(eq(links.bindingId, bindingId), inArray(links.taskId, wanted)));
+  return new Map(rows.map((row) => [row.taskId, row]));
+}

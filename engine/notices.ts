@@ -1,0 +1,84 @@
+// Notices that wake actors: CRM changes (the tasks trigger's NOTIFY) and
+// providers' push notices (webhooks). A push notice counts only when its
+// token is ours and it names a live channel of a running binding; replays and
+// floods cost nothing more than the one pass an actor queues at most.
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/database.js";
+import { bindingState } from "../db/schema.js";
+import type { SecretBox } from "../db/secret-box.js";
+import type { PushNotice } from "./engine-control.js";
+
+export interface TaskNotice {
+  operatorId: string;
+  eventTypeId: string;
+  previousOperatorId?: string | null;
+  previousEventTypeId?: string | null;
+}
+
+/** The actors the notices are for. */
+export interface NoticeTargets {
+  /** Bindings of this operator and type that run here. */
+  bindingsOf(operatorId: string, eventTypeId: string): string[];
+  isRunning(bindingId: string): boolean;
+  send(bindingId: string, event: { type: "CRM_CHANGED" } | { type: "WEBHOOK" }): void;
+}
+
+/** Channels remembered for the actor that may not have recorded its channel yet; bounded. */
+const NOTICED_LIMIT = 10_000;
+
+export class Notices {
+  /** channel id → resource id of verified notices, for a channel whose opening is not written yet. */
+  private readonly noticed = new Map<string, string | undefined>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+    private readonly targets: NoticeTargets,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** A payload of the `taskcal_tasks` channel: the task's binding now and before (a move) sync. */
+  task(payload: string): void {
+    let notice: TaskNotice;
+    try {
+      notice = JSON.parse(payload) as TaskNotice;
+    } catch {
+      return;
+    }
+    const wake = new Set(this.targets.bindingsOf(notice.operatorId, notice.eventTypeId));
+    if (notice.previousOperatorId && notice.previousEventTypeId) {
+      for (const id of this.targets.bindingsOf(notice.previousOperatorId, notice.previousEventTypeId)) wake.add(id);
+    }
+    for (const id of wake) this.targets.send(id, { type: "CRM_CHANGED" });
+  }
+
+  /** Whether a verified notice matching this channel came before its opening was recorded. */
+  channelNoticed(channelId: string, resourceId: string): boolean {
+    return this.noticed.has(channelId) && this.noticed.get(channelId) === resourceId;
+  }
+
+  async push(notice: PushNotice): Promise<boolean> {
+    if (!this.secrets.verify(notice.channelId, notice.token)) return false;
+    const [row] = await this.db
+      .select({
+        bindingId: bindingState.bindingId,
+        resourceId: bindingState.watchResourceId,
+        expiresAt: bindingState.watchExpiresAt,
+        proven: bindingState.watchProven,
+      })
+      .from(bindingState)
+      .where(eq(bindingState.watchChannelId, notice.channelId));
+    if (!row) {
+      // The first notice ("sync") can beat the write that records the channel: remembered for the opening actor.
+      if (this.noticed.size >= NOTICED_LIMIT) this.noticed.clear();
+      this.noticed.set(notice.channelId, notice.resourceId);
+      return !notice.changed;
+    }
+    const live = row.expiresAt !== null && row.expiresAt.getTime() > this.now().getTime() && this.targets.isRunning(row.bindingId);
+    if (!live || (notice.resourceId !== undefined && notice.resourceId !== row.resourceId)) return false;
+    // A notice that matches the channel proves its address reaches us (R17: polling becomes a backstop).
+    if (!row.proven) await this.db.update(bindingState).set({ watchProven: true }).where(eq(bindingState.bindingId, row.bindingId));
+    if (notice.changed) this.targets.send(row.bindingId, { type: "WEBHOOK" });
+    return true;
+  }
+}

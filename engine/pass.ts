@@ -1,0 +1,197 @@
+// One sync pass over one binding: pull the calendar's changes page by page,
+// then push the CRM's. Each page is planned from its links and tasks (loaded
+// once per page) and carried out action by action; one bad item never stops
+// the pass (R20) and the sync token advances past it.
+import type { CalendarAdapter, CalendarEvent, ChangePage } from "../adapters/types.js";
+import type { Db } from "../db/database.js";
+import type { BindingConfig } from "../db/queries/bindings.js";
+import { type OpenFailure, openFailures, releaseTaskFailures } from "../db/queries/failures.js";
+import { type LinkRow, linksByRemoteIdPrefix, linksByRemoteIds, linksByTaskIds, linksInWindow } from "../db/queries/links.js";
+import { pendingPushes } from "../db/queries/pushes.js";
+import { tasksByIds } from "../db/queries/tasks.js";
+import type { Action } from "./actions.js";
+import { Executor } from "./executor.js";
+import { itemFaultKind } from "./faults.js";
+import { type ConflictPolicy, type PlanContext, planPulled, planPush, planRemoteDeletion } from "./planner.js";
+import { TASK_ID_PROPERTY } from "./task-model.js";
+import { syncWindow } from "./window.js";
+
+/** Writes one pass keeps in flight: a large import keeps the account's pace; the pacer, not this, sets the rate. */
+const PUSH_CONCURRENCY = 4;
+
+export type PassMode = "full" | "changes" | "push";
+
+export interface PassEnv {
+  db: Db;
+  config: BindingConfig;
+  adapter: CalendarAdapter;
+  calendarId: string;
+  accountId: string;
+  now: Date;
+  signal?: AbortSignal;
+  /** See ExecutorEnv. */
+  refusals: { inARow: number };
+  /** Test seam, see ExecutorEnv. */
+  beforeCommit?: (action: Action) => void;
+}
+
+export interface PassRequest {
+  /** `full` lists every event of the window, `changes` those since `syncToken`, `push` none (a CRM change costs its write alone). */
+  mode: PassMode;
+  syncToken?: string;
+  /** restart and retry-failures: every failed item is tried again. */
+  retryFailures: boolean;
+}
+
+export interface PassResult {
+  again: boolean;
+  /** The token for the next incremental listing (pulling passes). */
+  syncToken?: string;
+}
+
+export async function runPass(env: PassEnv, request: PassRequest): Promise<PassResult> {
+  const { db, config } = env;
+  const bindingId = config.binding.id;
+  const ctx: PlanContext = {
+    operatorId: config.binding.operatorId,
+    eventTypeId: config.binding.eventTypeId,
+    render: { display: config.eventType.display, operatorName: config.operator.name, timeZone: config.settings.timeZone },
+    policy: config.settings.conflictPolicy as ConflictPolicy,
+    window: syncWindow(env.now, config.settings.monthsBack, config.settings.timeZone),
+    accountId: env.accountId,
+    provider: env.adapter.provider,
+    canMove: typeof env.adapter.moveEvent === "function",
+    ownEventId: (taskId) => env.adapter.eventIdForTask(taskId, env.calendarId),
+  };
+  const open = await openFailures(db, bindingId);
+  if (request.retryFailures) await releaseTaskFailures(db, bindingId);
+  const executor = new Executor({
+    db,
+    bindingId,
+    adapter: env.adapter,
+    calendarId: env.calendarId,
+    ctx,
+    openFailures: new Set(open.map((failure) => failure.item)),
+    refusals: env.refusals,
+    beforeCommit: env.beforeCommit,
+    signal: env.signal,
+  });
+  const pass = new Pass(env, ctx, executor);
+  const syncToken = request.mode === "push" ? undefined : await pass.pull(request.mode === "full" ? undefined : request.syncToken);
+  if (request.retryFailures) await pass.retryEvents(open.filter((failure) => failure.remoteId && failure.item.startsWith("event:")));
+  await pass.push(request.retryFailures ? [] : open);
+  return { again: executor.again, syncToken };
+}
+
+class Pass {
+  constructor(
+    private readonly env: PassEnv,
+    private readonly ctx: PlanContext,
+    private readonly executor: Executor,
+  ) {}
+
+  private get bindingId() {
+    return this.env.config.binding.id;
+  }
+
+  /** Every page of a listing; after a full one, links it did not show are read by id (a deletion hides from full listings). */
+  async pull(syncToken: string | undefined): Promise<string | undefined> {
+    const { adapter, calendarId, signal } = this.env;
+    const listed = syncToken === undefined ? new Set<string>() : null;
+    let pageToken: string | undefined;
+    let next: string | undefined;
+    do {
+      signal?.throwIfAborted();
+      const page = await adapter.listChanges(calendarId, {
+        syncToken,
+        windowStart: syncToken === undefined ? this.ctx.window.startInstant.toISOString() : undefined,
+        pageToken,
+      });
+      if (listed) for (const id of idsOf(page)) listed.add(id);
+      await this.applyPage(page);
+      pageToken = page.nextPageToken;
+      next = page.syncToken ?? next;
+    } while (pageToken);
+    if (listed) await this.confirmUnlisted(listed);
+    return next;
+  }
+
+  private async applyPage(page: ChangePage): Promise<void> {
+    const { db } = this.env;
+    const links = await linksByRemoteIds(db, this.bindingId, idsOf(page));
+    const deleted: LinkRow[] = [];
+    for (const id of page.deletedIds) {
+      const link = links.get(id);
+      if (link) deleted.push(link);
+      // A whole series gone: some providers (CalDAV) name only the series, not each occurrence.
+      else if (this.env.adapter.occurrenceIdPrefix)
+        deleted.push(...(await linksByRemoteIdPrefix(db, this.bindingId, this.env.adapter.occurrenceIdPrefix(id))));
+    }
+    const named = page.events.filter((event) => !links.has(event.id)).flatMap((event) => event.privateProperties?.[TASK_ID_PROPERTY] ?? []);
+    const tasks = await tasksByIds(db, [...[...links.values(), ...deleted].map((link) => link.taskId), ...named]);
+    const namedLinks = await linksByTaskIds(db, this.bindingId, named);
+    for (const event of page.events) {
+      const link = links.get(event.id) ?? null;
+      const taskId = link?.taskId ?? event.privateProperties?.[TASK_ID_PROPERTY];
+      const task = (taskId && tasks.get(taskId)) || null;
+      await this.executor.run(planPulled(event, link, task, this.ctx, !link && !!taskId && namedLinks.has(taskId)));
+    }
+    for (const link of deleted) await this.executor.run(planRemoteDeletion(link, tasks.get(link.taskId) ?? null, this.ctx));
+    for (const item of page.unreadable ?? []) {
+      await this.executor.run({ kind: "fail", remoteId: item.id, code: "unreadable", message: item.message });
+    }
+  }
+
+  /** Links of the window that a full listing did not show: gone, or moved before the window; a read by id tells which. */
+  private async confirmUnlisted(listed: Set<string>): Promise<void> {
+    const unlisted = (await linksInWindow(this.env.db, this.bindingId, this.ctx.window)).filter((link) => !listed.has(link.remoteId));
+    await this.reread(unlisted.map((link) => ({ remoteId: link.remoteId, link })));
+  }
+
+  /** Events that failed before, read again by id: the change feed will not list them again (R20). */
+  async retryEvents(failures: OpenFailure[]): Promise<void> {
+    const links = await linksByRemoteIds(
+      this.env.db,
+      this.bindingId,
+      failures.map((f) => f.remoteId!),
+    );
+    await this.reread(failures.map((failure) => ({ remoteId: failure.remoteId!, link: links.get(failure.remoteId!) ?? null })));
+  }
+
+  private async reread(items: { remoteId: string; link: LinkRow | null }[]): Promise<void> {
+    if (items.length === 0) return;
+    const { adapter, calendarId, db } = this.env;
+    for (const { remoteId, link } of items) {
+      this.env.signal?.throwIfAborted();
+      let event: CalendarEvent | null;
+      try {
+        event = await adapter.getEvent(calendarId, remoteId);
+      } catch (error) {
+        if (itemFaultKind(error) !== "item") throw error;
+        await this.executor.run({ kind: "fail", remoteId, taskId: link?.taskId, code: "unreadable", message: (error as Error).message });
+        continue;
+      }
+      const taskId = link?.taskId ?? event?.privateProperties?.[TASK_ID_PROPERTY];
+      const task = taskId ? ((await tasksByIds(db, [taskId])).get(taskId) ?? null) : null;
+      if (event) await this.executor.run(planPulled(event, link, task, this.ctx));
+      else if (link) await this.executor.run(planRemoteDeletion(link, task, this.ctx));
+    }
+  }
+
+  /** CRM changes to write; a task that failed is left alone until it changes again (or a retry is asked for). */
+  async push(failures: OpenFailure[]): Promise<void> {
+    const failedAt = new Map(failures.filter((f) => f.taskId && f.taskVersion !== null).map((f) => [f.taskId!, f.taskVersion]));
+    const { config, db } = this.env;
+    const pending = await pendingPushes(db, config.binding, this.ctx.window);
+    const actions = pending.filter((p) => failedAt.get(p.task.id) !== p.task.version).map((p) => planPush(p, this.ctx));
+    let next = 0;
+    const worker = async () => {
+      while (next < actions.length) await this.executor.run(actions[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(PUSH_CONCURRENCY, actions.length) }, worker));
+  }
+}
+
+function idsOf(page: ChangePage): string[] {
+  return [...page.events.map((event) => event.id), ...page.deletedIds, ...(page.unreadable ?? []).map((item) => item.id)];
+}

@@ -1,0 +1,235 @@
+// The binding machine alone: stub actors for its I/O and XState's simulated
+// clock for its timers, so poll timing, backoff, the retry streak, 410,
+// pause and restart are checked exactly, without waiting for real time.
+import { afterEach, describe, expect, it } from "vitest";
+import { type Actor, createActor, SimulatedClock } from "xstate";
+import { AuthRevoked, RateLimited, SyncTokenExpired, Transient } from "../../adapters/types.js";
+import { type BindingMachine, bindingMachineWith } from "../../engine/binding-machine.js";
+import type { SyncOutcome } from "../../engine/binding-sync.js";
+import type { PassMode } from "../../engine/pass.js";
+import { topState } from "../../engine/supervisor.js";
+
+interface Pass {
+  mode: PassMode;
+  retryFailures: boolean;
+  at: number;
+  signal: AbortSignal;
+}
+
+const POLL = 60_000;
+
+/** A machine whose passes are recorded and answered by `answer` (an outcome or a thrown fault). */
+function harness(options: { hasSyncToken?: boolean; answer?: (pass: Pass) => SyncOutcome | Error | Promise<SyncOutcome> } = {}) {
+  const clock = new SimulatedClock();
+  const passes: Pass[] = [];
+  const authorizations: number[] = [];
+  const machine: BindingMachine = bindingMachineWith({
+    authorize: async () => {
+      authorizations.push(clock.now());
+      return { hasSyncToken: options.hasSyncToken ?? true };
+    },
+    runPass: async (_bindingId, mode, retryFailures, signal) => {
+      const pass = { mode, retryFailures, at: clock.now(), signal };
+      passes.push(pass);
+      const outcome = await (options.answer ?? (() => ({ again: false, channelExpiresAt: null })))(pass);
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    },
+    now: () => clock.now(),
+    random: () => 0.5,
+  });
+  const actor: Actor<BindingMachine> = createActor(machine, {
+    clock,
+    input: { bindingId: "b1", pollMs: POLL, backoffBaseMs: 1_000, backoffMaxMs: 60_000 },
+  });
+  return { clock, actor, passes, authorizations, state: () => topState(actor.getSnapshot().value) };
+}
+
+/** Lets the stub actors' promises settle (microtasks and the turns XState takes). */
+async function flush() {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Moves the simulated clock, letting each timer's consequences settle before the next. */
+async function advance(clock: SimulatedClock, ms: number, step = 250) {
+  for (let done = 0; done < ms; done += step) {
+    clock.increment(Math.min(step, ms - done));
+    await flush();
+  }
+}
+
+let running: Actor<BindingMachine> | undefined;
+afterEach(() => running?.stop());
+
+describe("the binding machine with a simulated clock", () => {
+  it("authorizes, pulls once, then polls every interval counted from the last pull", async () => {
+    const h = harness();
+    running = h.actor.start();
+    await flush();
+    expect(h.passes.map((p) => [p.mode, p.at])).toEqual([["changes", 0]]);
+    expect(h.state()).toBe("incremental");
+    await advance(h.clock, POLL - 250);
+    expect(h.passes).toHaveLength(1);
+    await advance(h.clock, 250);
+    expect(h.passes.map((p) => [p.mode, p.at])).toEqual([
+      ["changes", 0],
+      ["changes", POLL],
+    ]);
+  });
+
+  it("R14: CRM changes are pushed at once and never put off the next poll", async () => {
+    const h = harness();
+    running = h.actor.start();
+    await flush();
+    for (let t = 10_000; t < POLL; t += 10_000) {
+      await advance(h.clock, 10_000);
+      h.actor.send({ type: "CRM_CHANGED" });
+      await flush();
+    }
+    await advance(h.clock, POLL - 50_000);
+    const pulls = h.passes.filter((p) => p.mode === "changes").map((p) => p.at);
+    expect(h.passes.filter((p) => p.mode === "push")).toHaveLength(5);
+    expect(pulls).toEqual([0, POLL]);
+  });
+
+  it("R17: once a push channel has proven to deliver, polling is a backstop every ten intervals", async () => {
+    const h = harness({ answer: (pass) => ({ again: false, channelExpiresAt: pass.at + 7 * 86_400_000 }) });
+    running = h.actor.start();
+    await flush();
+    await advance(h.clock, 10 * POLL, 60_000);
+    expect(h.passes.map((p) => p.at)).toEqual([0, 10 * POLL]);
+    // A notice still brings a pull at once.
+    h.actor.send({ type: "WEBHOOK" });
+    await flush();
+    expect(h.passes.at(-1)).toMatchObject({ mode: "changes", at: 10 * POLL });
+    expect(h.passes).toHaveLength(3);
+  });
+
+  it("R16: transient faults back off with jittered, doubling delays, then resume where they were", async () => {
+    let fail = 3;
+    const h = harness({ answer: () => (fail-- > 0 ? new Transient("503") : { again: false, channelExpiresAt: null }) });
+    running = h.actor.start();
+    await flush();
+    expect(h.state()).toBe("backoff");
+    await advance(h.clock, 20_000, 50);
+    // With jitter at its middle: 750 ms, then 1,500, then 3,000 after each failure.
+    expect(h.passes.map((p) => p.at)).toEqual([0, 750, 2_250, 5_250]);
+    expect(h.state()).toBe("incremental");
+    expect(h.actor.getSnapshot().context.lastError).toBeNull();
+  });
+
+  it("R16: a Retry-After longer than the backoff is honoured", async () => {
+    let fail = true;
+    const h = harness({
+      answer: () => {
+        if (!fail) return { again: false, channelExpiresAt: null };
+        fail = false;
+        return new RateLimited("429", 429, 9_000);
+      },
+    });
+    running = h.actor.start();
+    await flush();
+    expect(h.actor.getSnapshot().context.lastError).toMatchObject({ code: "rate_limited", message: expect.stringContaining("Waiting 9 s") });
+    await advance(h.clock, 8_900, 100);
+    expect(h.passes).toHaveLength(1);
+    await advance(h.clock, 200, 100);
+    expect(h.passes.map((p) => p.at)).toEqual([0, 9_000]);
+  });
+
+  it("R16: a revoked account waits in error, making no call, until restarted", async () => {
+    let revoked = true;
+    const h = harness({ answer: () => (revoked ? new AuthRevoked("invalid_grant", 400) : { again: false, channelExpiresAt: null }) });
+    running = h.actor.start();
+    await flush();
+    expect(h.state()).toBe("error");
+    expect(h.actor.getSnapshot().context.lastError?.code).toBe("auth_revoked");
+    await advance(h.clock, 60 * POLL, 60_000);
+    expect(h.passes).toHaveLength(1);
+    expect(h.authorizations).toHaveLength(1);
+    revoked = false;
+    h.actor.send({ type: "RESTART" });
+    await flush();
+    expect(h.state()).toBe("incremental");
+    expect(h.passes.at(-1)).toMatchObject({ mode: "changes", retryFailures: true });
+  });
+
+  it("R16: an expired sync token (410) makes the next pass a full import", async () => {
+    let expired = true;
+    const h = harness({
+      answer: (pass) => {
+        if (pass.mode === "changes" && expired) {
+          expired = false;
+          return new SyncTokenExpired("410", 410);
+        }
+        return { again: false, channelExpiresAt: null };
+      },
+    });
+    running = h.actor.start();
+    await flush();
+    expect(h.passes.map((p) => p.mode)).toEqual(["changes", "full"]);
+    expect(h.state()).toBe("incremental");
+  });
+
+  it("a pass that could not settle runs again, but at most five in a row before waiting for the poll", async () => {
+    const h = harness({ answer: () => ({ again: true, channelExpiresAt: null }) });
+    running = h.actor.start();
+    await flush();
+    expect(h.passes).toHaveLength(5);
+    expect(h.passes.every((p) => p.at === 0)).toBe(true);
+    await advance(h.clock, POLL);
+    expect(h.passes.length).toBeGreaterThan(5);
+    expect(h.passes[5].at).toBe(POLL);
+  });
+
+  it("pause stops passes until resume; restart, resync and pause abort the pass in flight", async () => {
+    let release: (() => void) | undefined;
+    const h = harness({
+      answer: (pass) =>
+        pass.at === 0 && !release
+          ? new Promise<SyncOutcome>((resolve) => {
+              release = () => resolve({ again: false, channelExpiresAt: null });
+            })
+          : { again: false, channelExpiresAt: null },
+    });
+    running = h.actor.start();
+    await flush();
+    expect(h.state()).toBe("incremental");
+    const inFlight = h.passes[0];
+    h.actor.send({ type: "PAUSE" });
+    await flush();
+    expect(inFlight.signal.aborted).toBe(true);
+    expect(h.state()).toBe("paused");
+    release?.();
+    await advance(h.clock, 3 * POLL, 60_000);
+    expect(h.passes).toHaveLength(1);
+    h.actor.send({ type: "RESUME" });
+    await flush();
+    expect(h.passes).toHaveLength(2);
+    expect(h.authorizations).toHaveLength(2);
+  });
+
+  it("retry-failures asks the next pass to try failed items again; a configuration change re-authorizes with the new interval", async () => {
+    const h = harness();
+    running = h.actor.start();
+    await flush();
+    h.actor.send({ type: "RETRY_FAILURES" });
+    await flush();
+    expect(h.passes.at(-1)).toMatchObject({ retryFailures: true, mode: "push" });
+    h.actor.send({ type: "CONFIG_CHANGED", pollMs: 5_000 });
+    await flush();
+    expect(h.authorizations).toHaveLength(2);
+    const before = h.passes.length;
+    await advance(h.clock, 5_000);
+    expect(h.passes.length).toBe(before + 1);
+  });
+
+  it("a first import without a sync token, and a resync, are full passes", async () => {
+    const h = harness({ hasSyncToken: false });
+    running = h.actor.start();
+    await flush();
+    expect(h.passes.map((p) => p.mode)).toEqual(["full"]);
+    h.actor.send({ type: "RESYNC" });
+    await flush();
+    expect(h.passes.map((p) => p.mode)).toEqual(["full", "full"]);
+  });
+});
