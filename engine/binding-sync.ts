@@ -46,7 +46,7 @@ export interface SyncOutcome {
   channelExpiresAt: number | null;
 }
 
-type ChannelState = Pick<BindingStateRow, "watchChannelId" | "watchExpiresAt" | "watchProven">;
+type ChannelState = Pick<BindingStateRow, "watchChannelId" | "watchResourceId" | "watchExpiresAt" | "watchProven">;
 
 function provenChannelExpiry(state: ChannelState): number | null {
   return state.watchChannelId && state.watchProven && state.watchExpiresAt ? state.watchExpiresAt.getTime() : null;
@@ -58,6 +58,8 @@ export class BindingSync {
   private closed = false;
   /** The account's refusals in a row, across passes: three make a permission fault the calendar's (R20). */
   private readonly refusals = { inARow: 0 };
+  /** The push channel last seen open, with the adapter that can stop it once the binding goes (its rows go with it). */
+  private channel: { adapter: CalendarAdapter; channelId: string; resourceId: string } | null = null;
 
   constructor(private readonly deps: SyncDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -66,6 +68,20 @@ export class BindingSync {
   /** The actor stopped: steps still waiting for a start slot give it up. */
   close(): void {
     this.closed = true;
+  }
+
+  /**
+   * The binding was removed or stopped syncing: its push channel is stopped at
+   * the provider, so notices stop coming (best effort: an unreachable provider
+   * lets the channel lapse at its expiry, and its notices are refused meanwhile).
+   */
+  async stopChannel(): Promise<void> {
+    const open = this.channel;
+    this.channel = null;
+    if (!open?.adapter.stopWatch) return;
+    await open.adapter.stopWatch({ channelId: open.channelId, resourceId: open.resourceId }).catch((error) => {
+      this.deps.logger.warn({ err: error }, "could not stop the push channel; it lapses at its expiry");
+    });
   }
 
   /** Resolves when no step is running: a stopped actor's last step still commits what it wrote. */
@@ -159,6 +175,8 @@ export class BindingSync {
     }
     await saveBindingState(db, bindingId, { syncToken: result.syncToken ?? null, lastSyncAt: this.now() });
     const watch = await this.ensureWatch(adapter, state);
+    const { watchChannelId, watchResourceId } = watch.state;
+    this.channel = watchChannelId && watchResourceId ? { adapter, channelId: watchChannelId, resourceId: watchResourceId } : null;
     // Changes made while a new channel was being opened may have sent notices nobody recognised yet: pull once more.
     return { again: result.again || watch.opened, channelExpiresAt: provenChannelExpiry(watch.state) };
   }

@@ -2,9 +2,8 @@
 // providers' push notices (webhooks). A push notice counts only when its
 // token is ours and it names a live channel of a running binding; replays and
 // floods cost nothing more than the one pass an actor queues at most.
-import { eq } from "drizzle-orm";
 import type { Db } from "../db/database.js";
-import { bindingState } from "../db/schema.js";
+import { bindingOfChannel, saveBindingState } from "../db/queries/binding-state.js";
 import type { SecretBox } from "../db/secret-box.js";
 import type { PushNotice } from "./engine-control.js";
 
@@ -59,15 +58,7 @@ export class Notices {
 
   async push(notice: PushNotice): Promise<boolean> {
     if (!this.secrets.verify(notice.channelId, notice.token)) return false;
-    const [row] = await this.db
-      .select({
-        bindingId: bindingState.bindingId,
-        resourceId: bindingState.watchResourceId,
-        expiresAt: bindingState.watchExpiresAt,
-        proven: bindingState.watchProven,
-      })
-      .from(bindingState)
-      .where(eq(bindingState.watchChannelId, notice.channelId));
+    const row = await bindingOfChannel(this.db, notice.channelId);
     if (!row) {
       // The first notice ("sync") can beat the write that records the channel: remembered for the opening actor.
       if (this.noticed.size >= NOTICED_LIMIT) this.noticed.clear();
@@ -77,7 +68,7 @@ export class Notices {
     const live = row.expiresAt !== null && row.expiresAt.getTime() > this.now().getTime() && this.targets.isRunning(row.bindingId);
     if (!live || (notice.resourceId !== undefined && notice.resourceId !== row.resourceId)) return false;
     // A notice that matches the channel proves its address reaches us (R17: polling becomes a backstop).
-    if (!row.proven) await this.db.update(bindingState).set({ watchProven: true }).where(eq(bindingState.bindingId, row.bindingId));
+    if (!row.proven) await saveBindingState(this.db, row.bindingId, { watchProven: true });
     if (notice.changed) this.targets.send(row.bindingId, { type: "WEBHOOK" });
     return true;
   }

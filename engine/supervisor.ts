@@ -149,7 +149,7 @@ export class Supervisor implements EngineControl {
     const rows = await syncingBindings(this.options.database.db);
     await this.applyCompanySettings();
     const wanted = new Map(rows.map((row) => [row.binding.id, row]));
-    for (const id of [...this.running.keys()]) if (!wanted.has(id)) await this.stopActor(id);
+    for (const id of [...this.running.keys()]) if (!wanted.has(id)) await this.stopActor(id, { stopChannel: true });
     for (const row of rows) {
       const entry = this.running.get(row.binding.id);
       if (!entry) {
@@ -242,7 +242,8 @@ export class Supervisor implements EngineControl {
     if (newError) await bumpCounter(db, bindingId, "errors");
   }
 
-  private async stopActor(bindingId: string): Promise<void> {
+  /** `stopChannel` when the binding stopped syncing for good (not when this process stops): its notices end too. */
+  private async stopActor(bindingId: string, options: { stopChannel?: boolean } = {}): Promise<void> {
     const entry = this.running.get(bindingId);
     if (!entry) return;
     this.running.delete(bindingId);
@@ -250,6 +251,7 @@ export class Supervisor implements EngineControl {
     entry.sync.close();
     await entry.sync.idle();
     await entry.writes;
+    if (options.stopChannel) await entry.sync.stopChannel();
   }
 
   async command(bindingId: string, command: ActorCommand): Promise<ActorStateName | null> {

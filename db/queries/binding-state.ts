@@ -38,3 +38,17 @@ export async function bumpCounter(db: Db, bindingId: string, counter: StateCount
     .set({ [counter]: sql`${bindingState[counter]} + ${by}` })
     .where(eq(bindingState.bindingId, bindingId));
 }
+
+/** The binding whose current push channel this is, with what a notice on it must match; null for no live row. */
+export async function bindingOfChannel(db: Db, channelId: string) {
+  const [row] = await db
+    .select({
+      bindingId: bindingState.bindingId,
+      resourceId: bindingState.watchResourceId,
+      expiresAt: bindingState.watchExpiresAt,
+      proven: bindingState.watchProven,
+    })
+    .from(bindingState)
+    .where(eq(bindingState.watchChannelId, channelId));
+  return row ?? null;
+}

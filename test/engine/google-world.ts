@@ -20,6 +20,8 @@ export interface GoogleWorld {
   google: FakeGoogle;
   database: TestDatabase;
   supervisor: Supervisor;
+  /** The HTTP app itself, for requests without the admin token (webhooks). */
+  app: ReturnType<typeof createApp>;
   email: string;
   refreshToken: string;
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -73,6 +75,7 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
     google,
     database,
     supervisor,
+    app,
     email,
     refreshToken,
     call: jsonClient((path, init) => app.request(path, init), ADMIN),

@@ -1,0 +1,91 @@
+// Push notices (webhooks) as an attacker or a confused Google would send them:
+// only a live channel of a live binding, with our token and its resource id,
+// makes a binding sync, and a flood of them costs at most one more pass.
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { bindingState } from "../../db/schema.js";
+import { backend } from "../../testkit/database.js";
+import { type GoogleWorld, startGoogleWorld } from "./google-world.js";
+
+let world: GoogleWorld;
+afterEach(() => world?.close());
+
+const eventListings = () => world.google.callLog.filter((c) => c.method === "GET" && c.path.endsWith("/events")).length;
+
+function notice(channel: { id: string; resourceId: string; token?: string }, override: Record<string, string> = {}) {
+  return world.app.request("/webhooks/google", {
+    method: "POST",
+    headers: {
+      "x-goog-channel-id": channel.id,
+      "x-goog-channel-token": channel.token ?? "",
+      "x-goog-resource-id": channel.resourceId,
+      "x-goog-resource-state": "exists",
+      ...override,
+    },
+  });
+}
+
+async function openChannel() {
+  const { bindingId, operatorId } = await world.setUp();
+  await expect.poll(() => world.google.activeChannels().length).toBe(1);
+  await world.settle(bindingId);
+  return { bindingId, operatorId, channel: world.google.activeChannels()[0] };
+}
+
+describe(`push channels accept only what is theirs (${backend})`, () => {
+  it("a forged token, another resource id or an unknown channel is refused (404) and makes no call to Google", async () => {
+    world = await startGoogleWorld({ webhook: true });
+    const { channel } = await openChannel();
+    const before = eventListings();
+    expect((await notice(channel, { "x-goog-channel-token": "forged" })).status).toBe(404);
+    expect((await notice(channel, { "x-goog-resource-id": "another-resource" })).status).toBe(404);
+    expect((await notice({ ...channel, id: "00000000-0000-4000-8000-000000000000" })).status).toBe(404);
+    // The one real notice goes through, so the refusals above were not simply too early to count.
+    expect((await notice(channel)).status).toBe(204);
+    await expect.poll(eventListings).toBe(before + 1);
+  });
+
+  it("a flood of replayed notices costs at most one pass in flight and one queued", async () => {
+    world = await startGoogleWorld({ webhook: true });
+    const { bindingId, channel } = await openChannel();
+    const before = eventListings();
+    const answers = await Promise.all(Array.from({ length: 50 }, () => notice(channel)));
+    expect(answers.every((answer) => answer.status === 204)).toBe(true);
+    await world.settle(bindingId);
+    const used = eventListings() - before;
+    expect(used).toBeGreaterThanOrEqual(1);
+    expect(used).toBeLessThanOrEqual(2);
+  });
+
+  it("an expired channel is refused", async () => {
+    world = await startGoogleWorld({ webhook: true });
+    const { bindingId, channel } = await openChannel();
+    await world.database.db
+      .update(bindingState)
+      .set({ watchExpiresAt: new Date(Date.now() - 1000) })
+      .where(eq(bindingState.bindingId, bindingId));
+    expect((await notice(channel)).status).toBe(404);
+  });
+
+  it("unbinding stops the binding's channel at Google; a later notice on it is refused", async () => {
+    world = await startGoogleWorld({ webhook: true });
+    const { operatorId, channel } = await openChannel();
+    expect((await world.call("PUT", `/api/operators/${operatorId}/calendars`, [])).status).toBe(200);
+    await expect.poll(() => world.google.activeChannels().length).toBe(0);
+    expect((await notice(channel)).status).toBe(404);
+  });
+
+  it("a renewed channel replaces the old one: the old one is stopped at Google and refused", async () => {
+    world = await startGoogleWorld({ webhook: true });
+    const { bindingId, channel } = await openChannel();
+    // Due for renewal: the next pass opens a new channel and stops this one.
+    await world.database.db
+      .update(bindingState)
+      .set({ watchExpiresAt: new Date(Date.now() + 60_000) })
+      .where(eq(bindingState.bindingId, bindingId));
+    expect((await world.call("POST", `/api/actors/${bindingId}/sync`)).status).toBe(202);
+    await expect.poll(() => world.google.activeChannels().map((c) => c.id)).not.toContain(channel.id);
+    expect(world.google.activeChannels()).toHaveLength(1);
+    expect((await notice(channel)).status).toBe(404);
+  });
+});
