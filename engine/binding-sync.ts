@@ -25,8 +25,8 @@ export interface SyncDeps {
   providers: ProviderRegistry;
   secrets: SecretBox;
   logger: Logger;
-  /** Where providers with push channels send change notices; absent: polling only. */
-  webhookUrl?: string;
+  /** The public address providers with push channels send notices under (`<base>webhooks/<provider>`); absent: polling only. */
+  webhookBaseUrl?: string;
   /** Whether a verified notice already came on this channel (it can beat the write that records the channel). */
   channelNoticed?: (channelId: string, resourceId: string) => boolean;
   /** Slots shared by all bindings for authorization and full imports; unlimited without. */
@@ -158,16 +158,17 @@ export class BindingSync {
       return { again: result.again, channelExpiresAt: provenChannelExpiry(state) };
     }
     await saveBindingState(db, bindingId, { syncToken: result.syncToken ?? null, lastSyncAt: this.now() });
-    const watch = await this.ensureWatch(adapter, state);
+    const watch = await this.ensureWatch(adapter, config.operator.provider, state);
     // Changes made while a new channel was being opened may have sent notices nobody recognised yet: pull once more.
     return { again: result.again || watch.opened, channelExpiresAt: provenChannelExpiry(watch.state) };
   }
 
   /** Keeps a push channel open where the provider has one (R17: polling becomes a rare backstop); `opened` when it is new. */
-  private async ensureWatch(adapter: CalendarAdapter, state: BindingStateRow): Promise<{ opened: boolean; state: ChannelState }> {
-    const { webhookUrl, db, bindingId, secrets, logger } = this.deps;
+  private async ensureWatch(adapter: CalendarAdapter, provider: string, state: BindingStateRow): Promise<{ opened: boolean; state: ChannelState }> {
+    const { webhookBaseUrl, db, bindingId, secrets, logger } = this.deps;
     const unchanged = { opened: false, state };
-    if (!webhookUrl || !adapter.watch || !state.calendarId) return unchanged;
+    if (!webhookBaseUrl || !adapter.watch || !state.calendarId) return unchanged;
+    const webhookUrl = new URL(`webhooks/${provider}`, webhookBaseUrl).toString();
     const fresh = state.watchChannelId && state.watchExpiresAt && state.watchExpiresAt.getTime() - this.now().getTime() > WATCH_RENEW_MS;
     if (fresh) return unchanged;
     try {

@@ -3,10 +3,10 @@
 // token is ours and it names a live channel of a running binding; replays and
 // floods cost nothing more than the one pass an actor queues at most.
 import { eq } from "drizzle-orm";
+import type { PushNotice } from "../adapters/provider.js";
 import type { Db } from "../db/database.js";
 import { bindingState } from "../db/schema.js";
 import type { SecretBox } from "../db/secret-box.js";
-import type { PushNotice } from "./engine-control.js";
 
 export interface TaskNotice {
   operatorId: string;
@@ -77,8 +77,10 @@ export class Notices {
     const live = row.expiresAt !== null && row.expiresAt.getTime() > this.now().getTime() && this.targets.isRunning(row.bindingId);
     if (!live || (notice.resourceId !== undefined && notice.resourceId !== row.resourceId)) return false;
     // A notice that matches the channel proves its address reaches us (R17: polling becomes a backstop).
-    if (!row.proven) await this.db.update(bindingState).set({ watchProven: true }).where(eq(bindingState.bindingId, row.bindingId));
-    if (notice.changed) this.targets.send(row.bindingId, { type: "WEBHOOK" });
+    // A provider asking for renewal has the channel renewed by the pass this notice starts.
+    const change = { ...(row.proven ? {} : { watchProven: true }), ...(notice.renew ? { watchExpiresAt: this.now() } : {}) };
+    if (Object.keys(change).length) await this.db.update(bindingState).set(change).where(eq(bindingState.bindingId, row.bindingId));
+    if (notice.changed || notice.renew) this.targets.send(row.bindingId, { type: "WEBHOOK" });
     return true;
   }
 }

@@ -1,12 +1,16 @@
 /**
- * The one behaviour suite every calendar adapter passes (as vdirsyncer runs
- * one storage suite against every backend). A test file per provider calls
+ * `taskcal/provider/contract`: the one behaviour suite every calendar adapter
+ * passes (as vdirsyncer runs one storage suite against every backend), the
+ * built-in ones and an integrator's alike. A vitest file calls
  * `describeAdapterContract(name, makeHarness)`; the harness gives a fresh
  * adapter on an account of its own and a way to act as the calendar's owner
- * out of band.
+ * out of band. `npm run provider:test -- ./my-provider.js` runs it without a
+ * test file of one's own (scripts/provider-test.ts). Needs vitest.
  */
 import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ProviderDefinition } from "../provider.js";
 import {
   type CalendarAdapter,
   type CalendarEvent,
@@ -15,8 +19,10 @@ import {
   NotFound,
   PreconditionFailed,
   SyncTokenExpired,
-} from "../../adapters/types.js";
-import { drainChanges } from "../../testkit/drain-changes.js";
+} from "../types.js";
+import { drainChanges } from "./drain-changes.js";
+
+export { type DrainedChanges, drainChanges } from "./drain-changes.js";
 
 export interface ContractHarness {
   adapter: CalendarAdapter;
@@ -40,6 +46,17 @@ export interface ContractHarness {
   invalidateSyncTokens?(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What `npm run provider:test` passes a harness module's default export: the provider as taskcal loaded it. */
+export interface HarnessContext {
+  // biome-ignore lint/suspicious/noExplicitAny: the provider's own account and settings shapes
+  definition: ProviderDefinition<any, any>;
+  /** A silent logger, for ProviderContext. */
+  logger: Logger;
+}
+
+/** A harness module's default export: a fresh harness (an account of its own) per test. */
+export type HarnessFactory = (context: HarnessContext) => Promise<ContractHarness>;
 
 const timed: EventData = {
   summary: "Oferta handlowa - (43/2030)",
