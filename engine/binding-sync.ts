@@ -171,6 +171,17 @@ export class BindingSync {
     const webhookUrl = new URL(`webhooks/${provider}`, webhookBaseUrl).toString();
     const fresh = state.watchChannelId && state.watchExpiresAt && state.watchExpiresAt.getTime() - this.now().getTime() > WATCH_RENEW_MS;
     if (fresh) return unchanged;
+    if (adapter.renewWatch && state.watchChannelId && state.watchResourceId) {
+      try {
+        // Renewed in place, the channel keeps its id and what it has proven; a channel the provider forgot is opened anew below.
+        const renewed = await adapter.renewWatch({ channelId: state.watchChannelId, resourceId: state.watchResourceId });
+        const extended = { watchExpiresAt: renewed.expiresAt ? new Date(renewed.expiresAt) : new Date(this.now().getTime() + 86_400_000) };
+        await saveBindingState(db, bindingId, extended);
+        return { opened: false, state: { ...state, ...extended } };
+      } catch (error) {
+        logger.info({ err: error }, "could not renew the push channel; opening a new one");
+      }
+    }
     try {
       const channelId = randomUUID();
       const channel = await adapter.watch(state.calendarId, { channelId, address: webhookUrl, token: secrets.sign(channelId) });
