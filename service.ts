@@ -48,6 +48,7 @@ async function providerRegistry(config: Config, logger: Logger, extra: ProviderD
   registerBuiltInProviders(registry, {
     google: { apiRootUrl: config.googleApiRootUrl, tokenUrl: config.googleOAuthTokenUrl, logger },
     caldav: config.caldavEgress,
+    microsoft: { logger },
   });
   for (const definition of extra) registry.register(definition, "a provider given to startService");
   await registry.load(config.providerModules, providerKit(z), process.cwd());

@@ -35,12 +35,12 @@ async function load(...specs: string[]): Promise<ProviderRegistry> {
 }
 
 describe("provider registry", () => {
-  it("registers Google and CalDAV the way it registers external modules", () => {
+  it("registers Google, CalDAV and Microsoft 365 the way it registers external modules", () => {
     expect(
       builtInRegistry()
         .list()
         .map((p) => p.definition.id),
-    ).toEqual(["google", "caldav"]);
+    ).toEqual(["google", "caldav", "microsoft"]);
   });
 
   it("loads a module by path that exports a function of the kit; its errors are taskcal's own classes", async () => {
