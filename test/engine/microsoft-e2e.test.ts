@@ -81,6 +81,26 @@ describe(`engine through the API against the fake Graph (${backend})`, () => {
     expect(callsIn(calendarId)).toBeGreaterThan(0);
   });
 
+  it("R10: an invitation someone else organizes becomes a task, but taskcal never changes the attendee's copy", async () => {
+    world = await startMicrosoftWorld();
+    const { bindingId, calendarId } = await world.setUp();
+    const invitation = world.graph.user.receiveInvitation(world.email, calendarId, outlook("Their kick-off", 30), {
+      name: "Jan Kowalski",
+      address: "jan@fabrikam.example",
+    });
+    await world.call("POST", `/api/actors/${bindingId}/sync`);
+    await expect.poll(async () => (await world.tasks()).map((t) => t.subject)).toEqual(["Their kick-off"]);
+    await world.settle(bindingId);
+    const [task] = await world.tasks();
+    expect((await world.call("PATCH", `/api/tasks/${task.id}`, { subject: "Renamed in the CRM" })).status).toBe(200);
+    await world.call("POST", `/api/actors/${bindingId}/sync`);
+    await expect
+      .poll(async () => (await world.call("GET", `/api/actors/${bindingId}/journal?limit=5`)).body[0])
+      .toMatchObject({ action: "update", outcome: "skipped" });
+    expect(world.graph.user.getEvent(world.email, invitation.id)?.subject).toBe("Their kick-off");
+    expect(world.graph.writeCount(calendarId)).toBe(0);
+  });
+
   it("R10: a recurring series becomes one task per occurrence; each occurrence shows its number, and deleting the series tombstones them", async () => {
     world = await startMicrosoftWorld();
     const { bindingId, calendarId } = await world.setUp();
