@@ -7,6 +7,7 @@ import { serve } from "@hono/node-server";
 import { z } from "@hono/zod-openapi";
 import type { Logger } from "pino";
 import { registerBuiltInProviders } from "./adapters/built-in.js";
+import { providerKit } from "./adapters/kit.js";
 import type { ProviderDefinition } from "./adapters/provider.js";
 import { ProviderRegistry } from "./adapters/registry.js";
 import { createApp } from "./api/app.js";
@@ -47,9 +48,10 @@ async function providerRegistry(config: Config, logger: Logger, extra: ProviderD
   registerBuiltInProviders(registry, {
     google: { apiRootUrl: config.googleApiRootUrl, tokenUrl: config.googleOAuthTokenUrl, logger },
     caldav: config.caldavEgress,
+    microsoft: { logger },
   });
   for (const definition of extra) registry.register(definition, "a provider given to startService");
-  await registry.load(config.providerModules, { z }, process.cwd());
+  await registry.load(config.providerModules, providerKit(z), process.cwd());
   for (const { definition } of registry.list()) logger.info({ provider: definition.id }, `provider ${definition.displayName} registered`);
   return registry;
 }
@@ -90,7 +92,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     providers,
     secrets,
     logger,
-    webhookUrl: config.publicUrl ? new URL("webhooks/google", config.publicUrl.replace(/\/?$/, "/")).toString() : undefined,
+    webhookBaseUrl: config.publicUrl?.replace(/\/?$/, "/"),
   });
   await supervisor.start();
 

@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // `taskcal/provider` (package.json exports) resolves to the TypeScript source in tests, as in tsc;
+  // the rest are Vite's default server conditions.
+  ssr: { resolve: { conditions: ["taskcal-source", "module", "node", "development|production"] } },
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],

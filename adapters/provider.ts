@@ -5,6 +5,7 @@
 // it as `taskcal/provider`.
 import type { Logger } from "pino";
 import type { z } from "zod";
+import type { providerErrors } from "./kit.js";
 import type { CalendarAdapter } from "./types.js";
 
 export const PROVIDER_API_VERSION = 1;
@@ -53,6 +54,40 @@ export interface ProviderContext<Account, Company> {
   logger: Logger;
 }
 
+/** A request to `POST /webhooks/{provider}`, as the provider's webhook parser sees it. */
+export interface WebhookRequest {
+  /** Header names in lower case. */
+  headers: Readonly<Record<string, string>>;
+  query: Readonly<Record<string, string>>;
+  /** The raw body (at most 1 MiB). */
+  body: string;
+}
+
+/** One change notice of a push channel a binding opened (CalendarAdapter.watch). */
+export interface PushNotice {
+  /** The WatchRequest's channelId. */
+  channelId: string;
+  /** The WatchRequest's token, as the notice carried it: taskcal checks it (constant time) before anything else. */
+  token: string;
+  /** The WatchChannel's resourceId, when the notice names it. */
+  resourceId?: string;
+  /** False for a notice that only confirms a new channel (Google's `sync`): there is nothing to fetch. */
+  changed: boolean;
+  /** The provider asks for the channel to be renewed or opened again now (Graph's lifecycle notifications). */
+  renew?: boolean;
+}
+
+/** What a provider's webhook parser makes of a request. */
+export interface WebhookParse {
+  notices: PushNotice[];
+  /**
+   * The answer, when the provider needs a particular one (Graph's validation
+   * handshake, its 202). Absent: 204 when every notice named a live channel
+   * of this installation, 404 otherwise (a sender that stops on errors stops).
+   */
+  respond?: { status: number; body?: string; contentType?: string };
+}
+
 /** Thrown by createAdapter when settings an administrator must give are missing or unusable. */
 export class ProviderSetupError extends Error {
   constructor(message: string) {
@@ -93,6 +128,12 @@ export interface ProviderDefinition<Account = Record<string, unknown>, Company =
   createAdapter(context: ProviderContext<Account, Company>): CalendarAdapter;
   /** The company settings changed (a pace, say): shared state follows. */
   companyChanged?(company: Company): void;
+  /**
+   * For providers with push channels: reads a request to
+   * `POST /webhooks/{id}` (the address taskcal gives watch) into notices. It
+   * must not trust anything before taskcal has checked each notice's token.
+   */
+  webhook?(request: WebhookRequest): WebhookParse;
 }
 
 /**
@@ -102,9 +143,21 @@ export interface ProviderDefinition<Account = Record<string, unknown>, Company =
  */
 export type ProviderModuleExport = ProviderDefinition | ((kit: ProviderKit) => ProviderDefinition | Promise<ProviderDefinition>);
 
+/**
+ * What taskcal hands a provider module at load time. Everything a module needs
+ * at run time comes from here, so it needs no import of taskcal at run time
+ * (only `import type` from `taskcal/provider`): its errors are taskcal's own
+ * classes, whatever folder the module lives in.
+ */
 export interface ProviderKit {
+  /** The interface version this taskcal runs (a definition must declare the same). */
+  apiVersion: typeof PROVIDER_API_VERSION;
   /** taskcal's zod instance (with `.openapi()` metadata), for the provider's schemas. */
   z: typeof z;
+  /** The normalized adapter errors (NotFound, PreconditionFailed, SyncTokenExpired…) and ProviderSetupError. */
+  errors: typeof providerErrors;
+  /** Identity at run time; types a definition by its schemas. */
+  defineProvider: typeof defineProvider;
 }
 
 /** Types a provider by its schemas; an identity at run time. */

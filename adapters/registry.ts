@@ -67,7 +67,8 @@ export class ProviderRegistry {
   }
 
   /**
-   * Loads provider modules by path (relative to `baseDir`) or package name.
+   * Loads provider modules by path (relative to `baseDir`) or package name
+   * (installed beside taskcal, in its node_modules).
    * Each exports, as `default` or `provider`, a definition or a function of
    * the kit that returns one.
    */
@@ -87,6 +88,9 @@ export class ProviderRegistry {
         definition = typeof exported === "function" ? await exported(kit) : exported;
       } catch (error) {
         throw new ProviderLoadError(`provider module ${spec} failed to set up: ${(error as Error).message}`);
+      }
+      if (!definition || typeof definition !== "object" || !("apiVersion" in definition)) {
+        throw new ProviderLoadError(`provider module ${spec} gives no provider definition (an object with apiVersion, id, account, createAdapter…)`);
       }
       this.register(definition, `provider module ${spec}`);
     }

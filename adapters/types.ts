@@ -46,6 +46,13 @@ export interface CalendarEvent extends EventData, EventBase {
   readOnly?: boolean;
   /** A status rather than an appointment (out of office, focus time, working location, birthdays): not synced. */
   statusOnly?: boolean;
+  /**
+   * From a change listing that leaves out privateProperties (Microsoft
+   * Graph's delta cannot expand them). The caller matches the event to what
+   * it knows by its id, and reads an event it does not know by id
+   * (getEvent) to learn whose it is.
+   */
+  partial?: boolean;
 }
 
 export interface CalendarRef {
@@ -60,7 +67,14 @@ export interface CalendarRef {
 export interface ChangeQuery {
   /** Incremental listing since this token. Absent: a full listing. */
   syncToken?: string;
-  /** Full listing only: events ending before this ISO instant are left out. */
+  /**
+   * The start of the caller's sync window (ISO instant). A full listing
+   * leaves out events that ended before it. A provider whose change tracking
+   * is bound to the window it began with (Graph's calendarView delta) ends an
+   * incremental listing with SyncTokenExpired once the window has moved
+   * further than it allows: the caller then lists in full, from the new
+   * window, and matches what it finds to what it knows.
+   */
   windowStart?: string;
   /** Continue a listing started with the same query. */
   pageToken?: string;
@@ -109,6 +123,15 @@ export interface CreateResult {
 export interface CalendarAdapter {
   readonly provider: string;
 
+  /**
+   * The provider gives events ids of its own (Microsoft Graph): the id
+   * createEvent is asked for is then a creation key — stored on the event,
+   * so a repeated create finds its first attempt, and accepted wherever an
+   * event id is (getEvent, updateEvent, deleteEvent) — and the event comes
+   * back under the provider's id.
+   */
+  readonly assignsEventIds?: boolean;
+
   /** A stable identity of the account (an e-mail, a principal URL), to detect two bindings on one calendar. */
   accountId(): Promise<string>;
 
@@ -133,9 +156,10 @@ export interface CalendarAdapter {
   getEvent(calendarId: string, eventId: string): Promise<CalendarEvent | null>;
 
   /**
-   * Creates an event under a caller-chosen id. Idempotent: when the id is
-   * taken, the existing event is returned (`created: false`); a deleted one is
-   * revived with `data`.
+   * Creates an event under a caller-chosen id (or creation key, see
+   * assignsEventIds). Idempotent: when the id is taken, the existing event is
+   * returned (`created: false`); a deleted one is revived with `data` (or
+   * made anew, where deletions are final).
    */
   createEvent(calendarId: string, eventId: string, data: EventData): Promise<CreateResult>;
 
@@ -158,6 +182,12 @@ export interface CalendarAdapter {
 
   /** Starts push notifications for a calendar, where the provider has them. */
   watch?(calendarId: string, request: WatchRequest): Promise<WatchChannel>;
+  /**
+   * Extends a channel before it expires, where the provider can (Graph's
+   * subscriptions); NotFound when the provider no longer knows it, and the
+   * caller opens a new one.
+   */
+  renewWatch?(channel: WatchChannel, ttlSeconds?: number): Promise<WatchChannel>;
   stopWatch?(channel: WatchChannel): Promise<void>;
 }
 

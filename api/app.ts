@@ -47,6 +47,9 @@ export function createApp(deps: ApiDeps) {
     }),
   );
 
+  // A provider's notice batch is a few kB: anything near this is not one.
+  app.use("/webhooks/*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.body(null, 413) }));
+
   app.route("/", healthRoutes(deps.database.ping));
   app.route("/", docsRoutes);
   app.route("/api/settings", settingsRoutes(deps.providers));

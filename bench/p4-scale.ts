@@ -112,7 +112,7 @@ async function child(config: ChildConfig): Promise<ChildReport> {
   });
   const ids = seeded.map((b) => b.bindingId);
   const providers = registerBuiltInProviders(new ProviderRegistry(), { google: { apiRootUrl: config.rootUrl, tokenUrl: config.tokenUrl } });
-  const makeSupervisor = (webhookUrl?: string) => new Supervisor({ database, providers, secrets, logger, webhookUrl });
+  const makeSupervisor = (webhookBaseUrl?: string) => new Supervisor({ database, providers, secrets, logger, webhookBaseUrl });
   const allIdle = (supervisor: Supervisor, which: string[]) =>
     waitUntil(`${which.length} actors to idle`, () => which.every((id) => supervisor.actorStatus(id)?.idle ?? false), 60 * 60_000, 250);
 
@@ -143,7 +143,7 @@ async function child(config: ChildConfig): Promise<ChildReport> {
 
   // Push channels: the same bindings, restarted with a webhook the fake's channels notify.
   const server = await startWebhookServer();
-  supervisor = makeSupervisor(server.webhookUrl);
+  supervisor = makeSupervisor(server.webhookBaseUrl);
   server.serve(createApp({ database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor, providers }));
   await supervisor.start();
   await allIdle(supervisor, ids);

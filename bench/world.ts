@@ -260,7 +260,7 @@ export interface World {
   providers: ProviderRegistry;
   supervisor: Supervisor;
   app: ReturnType<typeof createApp>;
-  webhookUrl?: string;
+  webhookBaseUrl?: string;
   /** An API call as an administrator (or the CRM) would make it, in process. */
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Accounts on the fake, then seeded bindings: `operators` accounts × `typesPerOperator` calendars each. */
@@ -279,8 +279,8 @@ export interface World {
 }
 
 export interface WebhookServer {
-  /** Where the fake's watch channels post: give it to the supervisor. */
-  webhookUrl: string;
+  /** The server's address, under which the fake's watch channels post (webhooks/google): give it to the supervisor. */
+  webhookBaseUrl: string;
   /** The app to serve, once the supervisor it needs exists. */
   serve(app: ReturnType<typeof createApp>): void;
   close(): Promise<void>;
@@ -293,7 +293,7 @@ export async function startWebhookServer(): Promise<WebhookServer> {
     const s = serve({ fetch: (request) => app!.fetch(request), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
   return {
-    webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/google`,
+    webhookBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     serve(served) {
       app = served;
     },
@@ -315,13 +315,13 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   });
 
   const server = options.webhook ? await startWebhookServer() : undefined;
-  const webhookUrl = server?.webhookUrl;
+  const webhookBaseUrl = server?.webhookBaseUrl;
   const supervisor = new Supervisor({
     database: options.database,
     providers,
     secrets,
     logger,
-    webhookUrl,
+    webhookBaseUrl,
   });
   const app = createApp({ database: options.database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor, providers });
   server?.serve(app);
@@ -334,7 +334,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     providers,
     supervisor,
     app,
-    webhookUrl,
+    webhookBaseUrl,
     async call(method, path, body) {
       const res = await app.request(path, {
         method,

@@ -25,8 +25,8 @@ export interface SyncDeps {
   providers: ProviderRegistry;
   secrets: SecretBox;
   logger: Logger;
-  /** Where providers with push channels send change notices; absent: polling only. */
-  webhookUrl?: string;
+  /** The public address providers with push channels send notices under (`<base>webhooks/<provider>`); absent: polling only. */
+  webhookBaseUrl?: string;
   /** Whether a verified notice already came on this channel (it can beat the write that records the channel). */
   channelNoticed?: (channelId: string, resourceId: string) => boolean;
   /** Slots shared by all bindings for authorization and full imports; unlimited without. */
@@ -174,7 +174,7 @@ export class BindingSync {
       return { again: result.again, channelExpiresAt: provenChannelExpiry(state) };
     }
     await saveBindingState(db, bindingId, { syncToken: result.syncToken ?? null, lastSyncAt: this.now() });
-    const watch = await this.ensureWatch(adapter, state);
+    const watch = await this.ensureWatch(adapter, config.operator.provider, state);
     const { watchChannelId, watchResourceId } = watch.state;
     this.channel = watchChannelId && watchResourceId ? { adapter, channelId: watchChannelId, resourceId: watchResourceId } : null;
     // Changes made while a new channel was being opened may have sent notices nobody recognised yet: pull once more.
@@ -182,12 +182,24 @@ export class BindingSync {
   }
 
   /** Keeps a push channel open where the provider has one (R17: polling becomes a rare backstop); `opened` when it is new. */
-  private async ensureWatch(adapter: CalendarAdapter, state: BindingStateRow): Promise<{ opened: boolean; state: ChannelState }> {
-    const { webhookUrl, db, bindingId, secrets, logger } = this.deps;
+  private async ensureWatch(adapter: CalendarAdapter, provider: string, state: BindingStateRow): Promise<{ opened: boolean; state: ChannelState }> {
+    const { webhookBaseUrl, db, bindingId, secrets, logger } = this.deps;
     const unchanged = { opened: false, state };
-    if (!webhookUrl || !adapter.watch || !state.calendarId) return unchanged;
+    if (!webhookBaseUrl || !adapter.watch || !state.calendarId) return unchanged;
+    const webhookUrl = new URL(`webhooks/${provider}`, webhookBaseUrl).toString();
     const fresh = state.watchChannelId && state.watchExpiresAt && state.watchExpiresAt.getTime() - this.now().getTime() > WATCH_RENEW_MS;
     if (fresh) return unchanged;
+    if (adapter.renewWatch && state.watchChannelId && state.watchResourceId) {
+      try {
+        // Renewed in place, the channel keeps its id and what it has proven; a channel the provider forgot is opened anew below.
+        const renewed = await adapter.renewWatch({ channelId: state.watchChannelId, resourceId: state.watchResourceId });
+        const extended = { watchExpiresAt: renewed.expiresAt ? new Date(renewed.expiresAt) : new Date(this.now().getTime() + 86_400_000) };
+        await saveBindingState(db, bindingId, extended);
+        return { opened: false, state: { ...state, ...extended } };
+      } catch (error) {
+        logger.info({ err: error }, "could not renew the push channel; opening a new one");
+      }
+    }
     try {
       const channelId = randomUUID();
       const channel = await adapter.watch(state.calendarId, { channelId, address: webhookUrl, token: secrets.sign(channelId) });

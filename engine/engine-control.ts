@@ -1,17 +1,9 @@
 // What the API needs of a running engine: controls for actors and the push
 // notices providers send. Everything it reads comes from db/queries instead.
+import type { PushNotice } from "../adapters/provider.js";
 import type { ActorStateName } from "../db/enums.js";
 
 export type ActorCommand = "sync" | "restart" | "pause" | "resume" | "resync" | "retry-failures";
-
-export interface PushNotice {
-  channelId: string;
-  token: string;
-  /** The provider's id for the watched resource, when it sends one. */
-  resourceId?: string;
-  /** False for the notice that only confirms a new channel (Google's `sync`). */
-  changed: boolean;
-}
 
 export interface EngineControl {
   /** The state right after the command, or null when no actor runs for that binding here. */

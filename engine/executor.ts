@@ -71,10 +71,11 @@ export class Executor {
         });
         const result = await adapter.createEvent(calendarId, eventId, action.data);
         // An event already under our id (a crash after the write, an earlier binding): bring it to the task.
+        // Its id is the provider's where the provider assigns ids (eventId was the creation key then).
         const event =
           result.created || eventShows(result.event, action.data)
             ? result.event
-            : await adapter.updateEvent(calendarId, eventId, action.data, result.event);
+            : await adapter.updateEvent(calendarId, result.event.id, action.data, result.event);
         return { event, adopted: !result.created };
       }
       case "move": {

@@ -76,8 +76,8 @@ export function describeFault(error: unknown): { code: string; message: string }
   if (error instanceof AuthRevoked) {
     return {
       code: "auth_revoked",
-      message:
-        "The calendar account refused its credentials (authorization revoked or expired, or a wrong password): for Google, authorize again and save the new refresh token; for CalDAV, check the operator's user name and (app) password.",
+      // The provider's message says what it refused; the remedy is the same for every provider.
+      message: `The calendar account refused its credentials (${error.message}). Authorize the account again and save the new token, or correct the operator's user name and password.`,
     };
   }
   if (error instanceof PermissionDenied) {
@@ -93,7 +93,7 @@ export function describeFault(error: unknown): { code: string; message: string }
   if (error instanceof NotFound) {
     return {
       code: "not_found",
-      message: `The calendar server answered "not found": ${error.message}. Check the account's URL (CalDAV) or that the calendar still exists.`,
+      message: `The calendar server answered "not found": ${error.message}. Check the account's address and that the calendar still exists.`,
     };
   }
   if (error instanceof Permanent) return { code: "provider_refused", message: `The calendar refused the request: ${error.message}.` };

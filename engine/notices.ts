@@ -2,10 +2,10 @@
 // providers' push notices (webhooks). A push notice counts only when its
 // token is ours and it names a live channel of a running binding; replays and
 // floods cost nothing more than the one pass an actor queues at most.
+import type { PushNotice } from "../adapters/provider.js";
 import type { Db } from "../db/database.js";
 import { bindingOfChannel, saveBindingState } from "../db/queries/binding-state.js";
 import type { SecretBox } from "../db/secret-box.js";
-import type { PushNotice } from "./engine-control.js";
 
 export interface TaskNotice {
   operatorId: string;
@@ -68,8 +68,10 @@ export class Notices {
     const live = row.expiresAt !== null && row.expiresAt.getTime() > this.now().getTime() && this.targets.isRunning(row.bindingId);
     if (!live || (notice.resourceId !== undefined && notice.resourceId !== row.resourceId)) return false;
     // A notice that matches the channel proves its address reaches us (R17: polling becomes a backstop).
-    if (!row.proven) await saveBindingState(this.db, row.bindingId, { watchProven: true });
-    if (notice.changed) this.targets.send(row.bindingId, { type: "WEBHOOK" });
+    // A provider asking for renewal has the channel renewed by the pass this notice starts.
+    const change = { ...(row.proven ? {} : { watchProven: true }), ...(notice.renew ? { watchExpiresAt: this.now() } : {}) };
+    if (Object.keys(change).length) await saveBindingState(this.db, row.bindingId, change);
+    if (notice.changed || notice.renew) this.targets.send(row.bindingId, { type: "WEBHOOK" });
     return true;
   }
 }

@@ -102,11 +102,8 @@ class Pass {
     let next: string | undefined;
     do {
       signal?.throwIfAborted();
-      const page = await adapter.listChanges(calendarId, {
-        syncToken,
-        windowStart: syncToken === undefined ? this.ctx.window.startInstant.toISOString() : undefined,
-        pageToken,
-      });
+      // The window goes with incremental listings too: a provider whose change tracking keeps its first window says when it moved.
+      const page = await adapter.listChanges(calendarId, { syncToken, windowStart: this.ctx.window.startInstant.toISOString(), pageToken });
       if (listed) for (const id of idsOf(page)) listed.add(id);
       await this.applyPage(page);
       pageToken = page.nextPageToken;
@@ -117,8 +114,9 @@ class Pass {
   }
 
   private async applyPage(page: ChangePage): Promise<void> {
-    const { db } = this.env;
+    const { db, adapter } = this.env;
     const links = await linksByRemoteIds(db, this.bindingId, idsOf(page));
+    const events = await this.complete(page.events, links);
     const deleted: LinkRow[] = [];
     for (const id of page.deletedIds) {
       const link = links.get(id);
@@ -127,19 +125,49 @@ class Pass {
       else if (this.env.adapter.occurrenceIdPrefix)
         deleted.push(...(await linksByRemoteIdPrefix(db, this.bindingId, this.env.adapter.occurrenceIdPrefix(id))));
     }
-    const named = page.events.filter((event) => !links.has(event.id)).flatMap((event) => event.privateProperties?.[TASK_ID_PROPERTY] ?? []);
+    const named = events.filter((event) => !links.has(event.id)).flatMap((event) => event.privateProperties?.[TASK_ID_PROPERTY] ?? []);
     const tasks = await tasksByIds(db, [...[...links.values(), ...deleted].map((link) => link.taskId), ...named]);
     const namedLinks = await linksByTaskIds(db, this.bindingId, named);
-    for (const event of page.events) {
+    for (const event of events) {
       const link = links.get(event.id) ?? null;
       const taskId = link?.taskId ?? event.privateProperties?.[TASK_ID_PROPERTY];
       const task = (taskId && tasks.get(taskId)) || null;
-      await this.executor.run(planPulled(event, link, task, this.ctx, !link && !!taskId && namedLinks.has(taskId)));
+      const namedLink = !link && taskId ? namedLinks.get(taskId) : undefined;
+      // Where the provider assigns ids, a create recorded ahead (no etag yet) holds the creation key, not the event's id:
+      // the event naming its task is that create come back (after a crash), not a copy of a linked one.
+      const pendingCreate = namedLink !== undefined && adapter.assignsEventIds === true && namedLink.etag === null;
+      await this.executor.run(planPulled(event, link, task, this.ctx, namedLink !== undefined && !pendingCreate));
     }
     for (const link of deleted) await this.executor.run(planRemoteDeletion(link, tasks.get(link.taskId) ?? null, this.ctx));
     for (const item of page.unreadable ?? []) {
       await this.executor.run({ kind: "fail", remoteId: item.id, code: "unreadable", message: item.message });
     }
+  }
+
+  /**
+   * Events a listing gave without their private properties (CalendarEvent.partial):
+   * a linked one is known by its link; another is read by id to learn whose it is.
+   */
+  private async complete(events: CalendarEvent[], links: Map<string, LinkRow>): Promise<CalendarEvent[]> {
+    const { adapter, calendarId, signal } = this.env;
+    const complete: CalendarEvent[] = [];
+    for (const event of events) {
+      const link = links.get(event.id);
+      if (!event.partial) complete.push(event);
+      else if (link) complete.push({ ...event, privateProperties: { ...event.privateProperties, [TASK_ID_PROPERTY]: link.taskId } });
+      else {
+        signal?.throwIfAborted();
+        try {
+          // Gone since it was listed: the next listing reports the deletion.
+          const read = await adapter.getEvent(calendarId, event.id);
+          if (read) complete.push(read);
+        } catch (error) {
+          if (itemFaultKind(error) !== "item") throw error;
+          await this.executor.run({ kind: "fail", remoteId: event.id, code: "unreadable", message: (error as Error).message });
+        }
+      }
+    }
+    return complete;
   }
 
   /** Links of the window that a full listing did not show: gone, or moved before the window; a read by id tells which. */

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { type Actor, createActor } from "xstate";
+import type { PushNotice } from "../adapters/provider.js";
 import type { ProviderRegistry } from "../adapters/registry.js";
 import type { Database } from "../db/database.js";
 import type { ActorStateName } from "../db/enums.js";
@@ -16,7 +17,7 @@ import type { ActorError, BindingEvent } from "./binding-context.js";
 import { type BindingMachine, bindingMachineWith } from "./binding-machine.js";
 import { BindingSync } from "./binding-sync.js";
 import { openCompany } from "./credentials.js";
-import type { ActorCommand, EngineControl, PushNotice } from "./engine-control.js";
+import type { ActorCommand, EngineControl } from "./engine-control.js";
 import { Limiter } from "./limiter.js";
 import { Notices } from "./notices.js";
 
@@ -30,8 +31,8 @@ export interface SupervisorOptions {
   backoffMaxMs?: number;
   /** Debounce for configuration notices. */
   reconcileDelayMs?: number;
-  /** Public address of the webhook route, for push channels. */
-  webhookUrl?: string;
+  /** The service's public address (`https://…/`): push channels notify `<it>webhooks/<provider>`. */
+  webhookBaseUrl?: string;
   /** Actors authorizing or importing at once (default 200); the rest wait their turn. */
   startConcurrency?: number;
   /** Test seam, see ExecutorEnv. */
@@ -190,7 +191,7 @@ export class Supervisor implements EngineControl {
       providers: this.options.providers,
       secrets: this.options.secrets,
       logger: logger.child({ bindingId }),
-      webhookUrl: this.options.webhookUrl,
+      webhookBaseUrl: this.options.webhookBaseUrl,
       channelNoticed: (channelId, resourceId) => this.notices.channelNoticed(channelId, resourceId),
       startSlots: this.startSlots,
       beforeCommit: this.options.beforeCommit,

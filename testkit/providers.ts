@@ -7,5 +7,6 @@ export function builtInRegistry(options: Partial<BuiltInOptions> = {}): Provider
   return registerBuiltInProviders(new ProviderRegistry(), {
     google: options.google ?? { apiRootUrl: "https://www.googleapis.com/", tokenUrl: "https://oauth2.googleapis.com/token" },
     caldav: options.caldav,
+    microsoft: options.microsoft,
   });
 }

@@ -1,10 +1,10 @@
 import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import { OAuth2Client } from "google-auth-library";
 import type { Logger } from "pino";
+import type { CallPriority, Pacer } from "../pacer.js";
+import { type RetryPolicy, retryDelayMs } from "../retry-policy.js";
 import type { AdapterError } from "../types.js";
 import { httpStatus, toAdapterError } from "./errors.js";
-import type { CallPriority, Pacer } from "./pacer.js";
-import { type RetryPolicy, retryDelayMs } from "./retry-policy.js";
 
 export interface GoogleAccountOptions {
   apiRootUrl: string;

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { defineProvider, ProviderSetupError } from "../provider.js";
 import { createGoogleAdapterFactory, type GoogleAdapterOptions } from "./index.js";
+import { googleWebhook } from "./webhook.js";
 
 /** Largest page Google serves for events.list. */
 const EVENTS_PAGE = 250;
@@ -58,5 +59,6 @@ export function googleProvider(options: Omit<GoogleAdapterOptions, "requestsPerM
       return factory({ clientId: company.clientId, clientSecret: company.clientSecret, refreshToken: account.refreshToken });
     },
     companyChanged: (company) => factory.setRequestsPerMinute(company.requestsPerMinute),
+    webhook: googleWebhook,
   });
 }

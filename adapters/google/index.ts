@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
+import { Pacer } from "../pacer.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry-policy.js";
 import type { CalendarAdapter } from "../types.js";
 import { GoogleAccount } from "./account.js";
 import { GoogleAdapter } from "./adapter.js";
-import { Pacer } from "./pacer.js";
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy.js";
 
-export type { RetryPolicy } from "./retry-policy.js";
+export type { RetryPolicy } from "../retry-policy.js";
 
 export interface GoogleAdapterOptions {
   /** Calendar API root, e.g. https://www.googleapis.com/ */

@@ -3,10 +3,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect } from "vitest";
 import { createCalDavAdapterFactory } from "../../adapters/caldav/index.js";
+import { describeAdapterContract } from "../../adapters/contract/suite.js";
 import type { EventData, EventTime } from "../../adapters/types.js";
 import { type RadicaleServer, type RadicaleUser, startRadicale } from "../../testkit/radicale.js";
 import { describeWithRadicale } from "../caldav/with-radicale.js";
-import { describeAdapterContract } from "./contract.js";
 
 const PAGE_SIZE = 5;
 

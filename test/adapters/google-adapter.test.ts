@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { drainChanges } from "../../adapters/contract/drain-changes.js";
 import type { CalendarAdapter, EventData } from "../../adapters/types.js";
-import { drainChanges } from "../../testkit/drain-changes.js";
 import { type FakeGoogle, startFakeGoogle } from "../../testkit/fake-google/server.js";
 import { type GoogleTestAccount, googleAccount } from "./google-harness.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from "vitest";
+import { describeAdapterContract } from "../../adapters/contract/suite.js";
 import { type FakeGoogle, startFakeGoogle } from "../../testkit/fake-google/server.js";
-import { describeAdapterContract } from "./contract.js";
 import { googleAccount, googleResource } from "./google-harness.js";
 
 const PAGE_SIZE = 5;

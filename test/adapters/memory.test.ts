@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { describeAdapterContract } from "../../adapters/contract/suite.js";
 import { Transient } from "../../adapters/types.js";
 import { createMemoryAdapterFactory } from "../../testkit/memory-provider/index.js";
-import { describeAdapterContract } from "./contract.js";
 
 const PAGE_SIZE = 5;
 

@@ -1,12 +1,13 @@
-// The Google pacer (R17) on a simulated clock: how many calls pass in a
-// window, who goes first, and a pace changed while calls wait.
+// The per-account pacer (R17) on a simulated clock: how many calls pass in a
+// window, who goes first, a pace changed while calls wait, calls in flight
+// per mailbox and a server's Retry-After.
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
-import { type CallPriority, Pacer } from "../../adapters/google/pacer.js";
+import { type CallPriority, Pacer } from "../../adapters/pacer.js";
 
-function paced(requestsPerMinute: number) {
+function paced(requestsPerMinute: number, maxInFlight?: number) {
   const clock = new SimulatedClock();
-  const pacer = new Pacer(requestsPerMinute, clock);
+  const pacer = new Pacer(requestsPerMinute, clock, maxInFlight);
   const granted: { id: string; at: number }[] = [];
   const ask = (id: string, priority: CallPriority = "read") => void pacer.acquire(priority).then(() => granted.push({ id, at: clock.now() }));
   const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -17,7 +18,7 @@ function paced(requestsPerMinute: number) {
       await flush();
     }
   };
-  return { pacer, granted, ask, flush, advance };
+  return { pacer, clock, granted, ask, flush, advance };
 }
 
 describe("the per-account pacer", () => {
@@ -52,5 +53,49 @@ describe("the per-account pacer", () => {
 
   it("refuses a pace that is not positive", () => {
     expect(() => new Pacer(0)).toThrow(RangeError);
+  });
+
+  it("holds at most maxInFlight calls unanswered; the next starts when one is answered", async () => {
+    const p = paced(600_000, 4);
+    const answers: (() => void)[] = [];
+    const started: number[] = [];
+    const calls = Array.from({ length: 6 }, (_, i) =>
+      p.pacer.run("write", () => {
+        started.push(i);
+        return new Promise<void>((answer) => answers.push(answer));
+      }),
+    );
+    await p.advance(10);
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(p.pacer.running).toBe(4);
+    answers[1]();
+    await p.advance(1);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    for (const answer of answers.splice(0)) answer();
+    await p.advance(2);
+    for (const answer of answers) answer();
+    await Promise.all(calls);
+    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(p.pacer.running).toBe(0);
+  });
+
+  it("a failed call gives its slot back too", async () => {
+    const p = paced(600_000, 1);
+    await expect(p.pacer.run("read", async () => Promise.reject(new Error("503")))).rejects.toThrow("503");
+    expect(p.pacer.running).toBe(0);
+    const second = p.pacer.run("read", async () => "answered");
+    await p.advance(1);
+    await expect(second).resolves.toBe("answered");
+  });
+
+  it("after hold(ms) (a server's Retry-After) nothing starts until the time has passed", async () => {
+    const p = paced(600_000);
+    p.pacer.hold(2_000);
+    p.ask("waits");
+    await p.advance(1_999);
+    expect(p.granted).toEqual([]);
+    await p.advance(2);
+    expect(p.granted.map((g) => g.id)).toEqual(["waits"]);
+    expect(p.granted[0].at).toBeGreaterThanOrEqual(2_000);
   });
 });

@@ -32,7 +32,7 @@ const specRoutes = [
   "get /api/actors/{id}/journal",
   // §5 additions
   "get /api/actors/{id}/failures",
-  "post /webhooks/google",
+  "post /webhooks/{provider}",
   "get /api/audit",
   "get /api/providers",
   "get /api/providers/{id}/settings",

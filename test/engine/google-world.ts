@@ -52,10 +52,10 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
   const providers = new ProviderRegistry();
   providers.register(googleProvider({ apiRootUrl: google.rootUrl, tokenUrl: google.tokenUrl, retry: { maxAttempts: 1 } }));
   let server: ServerType | undefined;
-  let webhookUrl: string | undefined;
+  let webhookBaseUrl: string | undefined;
   if (options.webhook) {
     const port = await freePort();
-    webhookUrl = `http://127.0.0.1:${port}/webhooks/google`;
+    webhookBaseUrl = `http://127.0.0.1:${port}/`;
     server = serve({ fetch: (request) => app.fetch(request), port, hostname: "127.0.0.1" });
   }
   const supervisor = new Supervisor({
@@ -63,7 +63,7 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
     providers,
     secrets,
     logger,
-    webhookUrl,
+    webhookBaseUrl,
     backoffBaseMs: 20,
     backoffMaxMs: 200,
     reconcileDelayMs: 10,

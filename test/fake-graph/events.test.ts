@@ -201,6 +201,17 @@ describe("single-value extended properties", () => {
   });
 });
 
+describe("invitations", () => {
+  it("a meeting someone else organizes is the attendee's copy: isOrganizer false, the organizer named, no response yet", async () => {
+    const organizer = { name: "Jan Kowalski", address: "jan@fabrikam.example" };
+    const invitation = graph.user.receiveInvitation("anna@contoso.example", calendarId, meeting("Their meeting", "2030-03-08T08:00:00"), organizer);
+    const read = ok(await anna.call("GET", `me/events/${invitation.id}`));
+    expect(read).toMatchObject({ isOrganizer: false, organizer: { emailAddress: organizer }, responseStatus: { response: "notResponded" } });
+    const own = ok(await create(meeting("Ours", "2030-03-08T10:00:00")));
+    expect(own).toMatchObject({ isOrganizer: true, responseStatus: { response: "organizer" } });
+  });
+});
+
 describe("immutable ids", () => {
   it("with Prefer IdType=ImmutableId the id survives a move to another calendar; the default id does not", async () => {
     const prefer = { Prefer: 'IdType="ImmutableId"' };

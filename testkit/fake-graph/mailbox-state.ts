@@ -42,6 +42,8 @@ export interface StoredEvent {
   seq: number;
   iCalUId: string;
   series?: Series;
+  /** Set on an invitation: the meeting's organizer is someone else, and this is the attendee's copy. */
+  invitedBy?: { name: string; address: string };
 }
 
 interface Series {
@@ -189,7 +191,12 @@ export class MailboxState {
     }
   }
 
-  create(email: string, calendarId: string, body: Record<string, unknown>): { instance: Instance; created: boolean } {
+  create(
+    email: string,
+    calendarId: string,
+    body: Record<string, unknown>,
+    invitedBy?: StoredEvent["invitedBy"],
+  ): { instance: Instance; created: boolean } {
     const calendar = this.calendar(email, calendarId);
     const write = parseEventWrite(body);
     const account = this.account(email);
@@ -213,6 +220,7 @@ export class MailboxState {
       seq: ++this.seq,
       iCalUId: newICalUId(),
       series: times.recurrence ? { recurrence: times.recurrence, exceptions: new Map(), deleted: new Set() } : undefined,
+      ...(invitedBy ? { invitedBy } : {}),
     };
     this.events.set(event.key, event);
     this.restIndex.set(event.restId, event.key);

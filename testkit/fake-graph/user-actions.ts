@@ -13,6 +13,11 @@ export interface UserActions {
   defaultCalendar(email: string): GraphResource;
   /** Creates an event (a series when `recurrence` is given) as Graph's POST would. */
   createEvent(email: string, calendarId: string, event: Record<string, unknown>): GraphResource;
+  /**
+   * A meeting someone else organizes lands in the calendar (the attendee's copy: isOrganizer false,
+   * responseStatus notResponded). Changes to it stay in this copy, as in Outlook.
+   */
+  receiveInvitation(email: string, calendarId: string, event: Record<string, unknown>, organizer: { name: string; address: string }): GraphResource;
   /** Changes an event, a series master or one occurrence (which becomes an exception), as Graph's PATCH would. */
   updateEvent(email: string, eventId: string, changes: Record<string, unknown>): GraphResource;
   /** Deletes an event, a series, or one occurrence. */
@@ -40,6 +45,10 @@ export function userActions(state: MailboxState, organizer: (email: string) => {
     calendars: (email) => state.calendarsOf(email).map((c) => renderCalendar(c, organizer(email)) as GraphResource),
     defaultCalendar: (email) => renderCalendar(state.calendar(email, state.account(email).defaultCalendarId), organizer(email)) as GraphResource,
     createEvent: (email, calendarId, event) => renderEvent(state.create(email, calendarId, event).instance, userView(email)) as GraphResource,
+    receiveInvitation(email, calendarId, event, organizer) {
+      const { instance } = state.create(email, calendarId, event, organizer);
+      return renderEvent(instance, userView(email)) as GraphResource;
+    },
     updateEvent: (email, id, changes) => renderEvent(state.update(email, id, changes), userView(email)) as GraphResource,
     deleteEvent: (email, id) => state.delete(email, id),
     moveEvent: (email, id, calendarId) => renderEvent(state.instance(state.move(email, id, calendarId)), userView(email)) as GraphResource,

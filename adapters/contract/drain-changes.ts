@@ -1,4 +1,4 @@
-import { type CalendarAdapter, type CalendarEvent, type ChangeQuery, Permanent } from "../adapters/types.js";
+import { type CalendarAdapter, type CalendarEvent, type ChangeQuery, Permanent } from "../types.js";
 
 export interface DrainedChanges {
   events: CalendarEvent[];

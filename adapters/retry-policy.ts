@@ -1,5 +1,5 @@
-import type { AdapterError } from "../types.js";
-import { RateLimited } from "../types.js";
+import type { AdapterError } from "./types.js";
+import { RateLimited } from "./types.js";
 
 export interface RetryPolicy {
   /** Tries per call, the first included. The engine does the longer backoff. */

@@ -1,12 +1,16 @@
 /**
- * The one behaviour suite every calendar adapter passes (as vdirsyncer runs
- * one storage suite against every backend). A test file per provider calls
+ * `taskcal/provider/contract`: the one behaviour suite every calendar adapter
+ * passes (as vdirsyncer runs one storage suite against every backend), the
+ * built-in ones and an integrator's alike. A vitest file calls
  * `describeAdapterContract(name, makeHarness)`; the harness gives a fresh
  * adapter on an account of its own and a way to act as the calendar's owner
- * out of band.
+ * out of band. `npm run provider:test -- ./my-provider.js` runs it without a
+ * test file of one's own (scripts/provider-test.ts). Needs vitest.
  */
 import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ProviderDefinition } from "../provider.js";
 import {
   type CalendarAdapter,
   type CalendarEvent,
@@ -15,8 +19,10 @@ import {
   NotFound,
   PreconditionFailed,
   SyncTokenExpired,
-} from "../../adapters/types.js";
-import { drainChanges } from "../../testkit/drain-changes.js";
+} from "../types.js";
+import { drainChanges } from "./drain-changes.js";
+
+export { type DrainedChanges, drainChanges } from "./drain-changes.js";
 
 export interface ContractHarness {
   adapter: CalendarAdapter;
@@ -40,6 +46,17 @@ export interface ContractHarness {
   invalidateSyncTokens?(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What `npm run provider:test` passes a harness module's default export: the provider as taskcal loaded it. */
+export interface HarnessContext {
+  // biome-ignore lint/suspicious/noExplicitAny: the provider's own account and settings shapes
+  definition: ProviderDefinition<any, any>;
+  /** A silent logger, for ProviderContext. */
+  logger: Logger;
+}
+
+/** A harness module's default export: a fresh harness (an account of its own) per test. */
+export type HarnessFactory = (context: HarnessContext) => Promise<ContractHarness>;
 
 const timed: EventData = {
   summary: "Oferta handlowa - (43/2030)",
@@ -126,13 +143,23 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
       expect(adapter.eventIdForTask(taskId, calendarId)).not.toBe(adapter.eventIdForTask(randomUUID(), calendarId));
     });
 
+    /** A new event of ours: the id it was created under (a creation key where the provider assigns ids) and the id it has. */
+    const created = async (data: EventData) => {
+      const key = newEventId();
+      const { event } = await adapter.createEvent(calendarId, key, data);
+      return { key, id: event.id, event };
+    };
+
     it("R9: a timed event round-trips: create, get, update, delete", async () => {
-      const id = newEventId();
-      const { event: created, created: isNew } = await adapter.createEvent(calendarId, id, timed);
+      const key = newEventId();
+      const { event: made, created: isNew } = await adapter.createEvent(calendarId, key, timed);
       expect(isNew).toBe(true);
-      expect(created.id).toBe(id);
-      expectEventData(created, timed);
+      // The id asked for, unless the provider assigns its own (then the key still finds the event).
+      if (!adapter.assignsEventIds) expect(made.id).toBe(key);
+      const id = made.id;
+      expectEventData(made, timed);
       expectEventData(await adapter.getEvent(calendarId, id), timed);
+      expectEventData(await adapter.getEvent(calendarId, key), timed);
 
       const changed: EventData = {
         ...timed,
@@ -142,18 +169,19 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
         end: at("2030-05-07T15:00:00+02:00"),
         privateProperties: { ...timed.privateProperties, revision: "2" },
       };
-      const updated = await adapter.updateEvent(calendarId, id, changed, created);
-      expect(updated.etag).not.toBe(created.etag);
+      const updated = await adapter.updateEvent(calendarId, id, changed, made);
+      expect(updated.id).toBe(id);
+      expect(updated.etag).not.toBe(made.etag);
       expectEventData(updated, changed);
       expectEventData(await adapter.getEvent(calendarId, id), changed);
 
       await adapter.deleteEvent(calendarId, id, updated.etag);
       expect(await adapter.getEvent(calendarId, id)).toBeNull();
+      expect(await adapter.getEvent(calendarId, key)).toBeNull();
     });
 
     it("R9: an all-day event round-trips with its exclusive end date", async () => {
-      const id = newEventId();
-      await adapter.createEvent(calendarId, id, allDay);
+      const { id } = await created(allDay);
       const fetched = await adapter.getEvent(calendarId, id);
       expectEventData(fetched, allDay);
       const longer = { ...allDay, end: { date: "2030-06-13" } };
@@ -161,29 +189,28 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
     });
 
     it("R13: a repeated create adopts the existing event as it is", async () => {
-      const id = newEventId();
-      const first = await adapter.createEvent(calendarId, id, timed);
-      await h.user.updateEvent(calendarId, id, { summary: "Renamed by the user" });
-      const second = await adapter.createEvent(calendarId, id, { ...timed, summary: "Retry of the insert" });
+      const first = await created(timed);
+      await h.user.updateEvent(calendarId, first.id, { summary: "Renamed by the user" });
+      const second = await adapter.createEvent(calendarId, first.key, { ...timed, summary: "Retry of the insert" });
       expect(second.created).toBe(false);
-      expect(second.event.id).toBe(first.event.id);
+      expect(second.event.id).toBe(first.id);
       expect(second.event.summary).toBe("Renamed by the user");
       const { events } = await drainChanges(adapter, calendarId, {});
-      expect(events.filter((e) => e.id === id)).toHaveLength(1);
+      expect(events.filter((e) => e.id === first.id)).toHaveLength(1);
+      expect(events).toHaveLength(1);
     });
 
     it("R13: creating under the id of a deleted event brings it back with the new data", async () => {
-      const id = newEventId();
-      const { event } = await adapter.createEvent(calendarId, id, timed);
+      const { key, id, event } = await created(timed);
       await adapter.deleteEvent(calendarId, id, event.etag);
-      const revived = await adapter.createEvent(calendarId, id, { ...timed, summary: "Back again" });
+      const revived = await adapter.createEvent(calendarId, key, { ...timed, summary: "Back again" });
       expect(revived.event.summary).toBe("Back again");
-      expect((await adapter.getEvent(calendarId, id))?.summary).toBe("Back again");
+      expect((await adapter.getEvent(calendarId, revived.event.id))?.summary).toBe("Back again");
+      expect((await adapter.getEvent(calendarId, key))?.summary).toBe("Back again");
     });
 
     it("R12: an update or delete with an etag the user has outdated fails with PreconditionFailed", async () => {
-      const id = newEventId();
-      const { event } = await adapter.createEvent(calendarId, id, timed);
+      const { id, event } = await created(timed);
       await h.user.updateEvent(calendarId, id, { summary: "User's change" });
       await expect(adapter.updateEvent(calendarId, id, { ...timed, summary: "Ours" }, event)).rejects.toBeInstanceOf(PreconditionFailed);
       await expect(adapter.updateEvent(calendarId, id, { ...timed, summary: "Ours" }, { etag: event.etag })).rejects.toBeInstanceOf(
@@ -194,8 +221,7 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
     });
 
     it("R18: an update from the event as last read keeps what the user added (a guest) and the location it does not own", async () => {
-      const id = newEventId();
-      await adapter.createEvent(calendarId, id, timed);
+      const { id } = await created(timed);
       await h.user.addGuest(calendarId, id, "guest@example.com");
       const read = (await adapter.getEvent(calendarId, id))!;
       const { location: _notOurs, ...owned } = timed;
@@ -206,8 +232,7 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
     });
 
     it("R18: an update that knows only the etag reads the event first, and keeps the guest too", async () => {
-      const id = newEventId();
-      await adapter.createEvent(calendarId, id, timed);
+      const { id } = await created(timed);
       await h.user.addGuest(calendarId, id, "guest@example.com");
       const { etag } = (await adapter.getEvent(calendarId, id))!;
       await adapter.updateEvent(calendarId, id, { ...timed, summary: "Renamed again" }, { etag });
@@ -217,8 +242,7 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
     it("R11/R18: where the provider moves events, a move keeps the event whole under its id and the source reports it gone", async (test) => {
       if (!adapter.moveEvent) return test.skip();
       const target = (await adapter.findOrCreateCalendar(`Target ${randomUUID().slice(0, 8)}`)).id;
-      const id = newEventId();
-      await adapter.createEvent(calendarId, id, timed);
+      const { id } = await created(timed);
       await h.user.addGuest(calendarId, id, "guest@example.com");
       const { syncToken } = await drainChanges(adapter, calendarId, {});
       const moved = await adapter.moveEvent(calendarId, id, target);
@@ -230,8 +254,7 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
     });
 
     it("R11: deleting an event that is already gone, or never was, succeeds", async () => {
-      const id = newEventId();
-      await adapter.createEvent(calendarId, id, timed);
+      const { id } = await created(timed);
       await h.user.deleteEvent(calendarId, id);
       await expect(adapter.deleteEvent(calendarId, id)).resolves.toBeUndefined();
       await expect(adapter.deleteEvent(calendarId, newEventId())).resolves.toBeUndefined();
@@ -306,6 +329,16 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
       await expect(adapter.listChanges(calendarId, { syncToken })).rejects.toBeInstanceOf(SyncTokenExpired);
       const again = await drainChanges(adapter, calendarId, {});
       expect(again.events.map((e) => e.summary)).toEqual(["Before"]);
+    });
+
+    it("R8: a window moved back since the last listing: the incremental listing goes on or says SyncTokenExpired, and a full one shows the older event", async () => {
+      const older = await h.user.createEvent(calendarId, event("Older", "2030-02-01T09:00:00+01:00", "2030-02-01T10:00:00+01:00"));
+      const { syncToken } = await drainChanges(adapter, calendarId, { windowStart: "2030-03-01T00:00:00Z" });
+      const moved = { syncToken, windowStart: "2030-01-01T00:00:00Z" };
+      const next = await drainChanges(adapter, calendarId, moved).catch((error: unknown) => error);
+      if (next instanceof Error) expect(next).toBeInstanceOf(SyncTokenExpired);
+      const full = await drainChanges(adapter, calendarId, { windowStart: moved.windowStart });
+      expect(full.events.map((e) => e.id)).toContain(older);
     });
 
     it("R10: a recurring series is listed as its occurrences", async () => {
