@@ -85,7 +85,7 @@ export interface OAuthFlow<Account, Company> {
   companyField?: string;
   /** The account's identity (an e-mail) from the answer; null when it does not say (taskcal then asks the calendar: accountId()). */
   identity(answer: OAuthTokenAnswer): string | null;
-  /** False for an account that signs in another way (a service account): no consent link is offered for it. */
+  /** False for an account that signs in another way (a service account): no consent link is offered for it. Given its plain fields (secrets left out). */
   usesConsent?(account: Account): boolean;
 }
 

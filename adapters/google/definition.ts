@@ -17,7 +17,9 @@ const secret = z.string().min(1).max(4096);
 
 export const googleAccountSchema = z
   .strictObject({
-    refreshToken: secret.optional().describe("The operator's own Google refresh token (write-only); GET /oauth/google/start connects it in a browser"),
+    refreshToken: secret
+      .optional()
+      .describe("The operator's own Google refresh token (write-only); GET /oauth/google/start connects it in a browser"),
     workspaceEmail: z
       .email()
       .max(320)

@@ -23,7 +23,8 @@ export function parseServiceAccountKey(json: string): ServiceAccountKey | { prob
   } catch {
     return { problem: "is not JSON: give the service account's JSON key file as it was downloaded" };
   }
-  if (!key || typeof key !== "object" || key.type !== "service_account") return { problem: 'is not a service account key (its "type" is not "service_account")' };
+  if (!key || typeof key !== "object" || key.type !== "service_account")
+    return { problem: 'is not a service account key (its "type" is not "service_account")' };
   if (typeof key.client_email !== "string" || !key.client_email.includes("@")) return { problem: "has no client_email" };
   if (typeof key.private_key !== "string") return { problem: "has no private_key" };
   try {

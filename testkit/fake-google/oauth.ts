@@ -155,7 +155,11 @@ export class GoogleOAuth {
     if (query.get("client_id") !== this.options.clientId) return page(401, "invalid_client", "The OAuth client was not found.");
     const redirectUri = query.get("redirect_uri") ?? "";
     if (!this.registered(redirectUri)) {
-      return page(400, "redirect_uri_mismatch", `The redirect URI in the request, ${redirectUri}, does not match the ones authorized for the OAuth client.`);
+      return page(
+        400,
+        "redirect_uri_mismatch",
+        `The redirect URI in the request, ${redirectUri}, does not match the ones authorized for the OAuth client.`,
+      );
     }
     const back = (params: Record<string, string>): AuthorizeAnswer => {
       const url = new URL(redirectUri);
