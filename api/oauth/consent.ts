@@ -2,7 +2,7 @@
 // where the refresh token goes (the company account, or an operator's own),
 // and writing it there with its audit entry, in one transaction.
 import type { Context } from "hono";
-import type { OAuthFlow } from "../../adapters/provider.js";
+import type { OAuthFlow, OAuthTokenAnswer } from "../../adapters/provider.js";
 import type { RegisteredProvider } from "../../adapters/registry.js";
 import type { Db } from "../../db/database.js";
 import { type OperatorRow, operatorById, updateOperator } from "../../db/queries/operators.js";
@@ -99,4 +99,27 @@ export async function storeConsent(
     await audit(c, tx, "operator", operator.id, { account: { ...patch, [flow.accountField]: "***" }, useConfigToken: false, via: "consent" });
     return credentialOf({ operator: updated, company: { values: {}, secrets: {} } }, c.var.providers);
   });
+}
+
+/** The account's identity: as the token endpoint's answer says, else as the calendar does (a first call with the new token). */
+export async function accountIdentity(
+  c: Context<AppEnv>,
+  consent: ConsentProvider,
+  target: ConsentTarget,
+  answer: OAuthTokenAnswer,
+  refreshToken: string,
+): Promise<string | null> {
+  const said = consent.flow.identity(answer);
+  if (said) return said;
+  const { provider, flow, company } = consent;
+  try {
+    const account =
+      target.kind === "company"
+        ? provider.definition.companyAccount?.({ ...company, [flow.companyField!]: refreshToken })
+        : { [flow.accountField]: refreshToken };
+    return account ? await provider.definition.createAdapter({ account, company, logger: c.var.logger }).accountId() : null;
+  } catch {
+    // Unknown for now: the first actor to sign in with it records it.
+    return null;
+  }
 }

@@ -18,7 +18,7 @@ import type { Authenticator } from "../auth.js";
 import { baseUrlOf, secureCookies } from "../base-url.js";
 import type { AppEnv, TokenKind } from "../deps.js";
 import { ApiError } from "../errors.js";
-import { type ConsentTarget, consentProvider, consentTarget, storeConsent } from "../oauth/consent.js";
+import { accountIdentity, type ConsentProvider, type ConsentTarget, consentProvider, consentTarget, storeConsent } from "../oauth/consent.js";
 import { resultPage } from "../oauth/result-page.js";
 import { createRouter } from "../router.js";
 import { errorResponse, security } from "../schemas/common.js";
@@ -27,6 +27,9 @@ const STATE_TTL_MS = 10 * 60_000;
 const hash = (value: string) => createHash("sha256").update(value).digest("base64url");
 /** One cookie per flow in progress, so two tabs connecting two accounts do not undo each other. */
 const browserCookie = (stateHash: string) => `taskcal_oauth_${stateHash.slice(0, 16).replace(/[^A-Za-z0-9]/g, "_")}`;
+
+/** The flow's cookie goes to the flow's own addresses, under the base's path (a reverse proxy may put taskcal under one). */
+const flowCookiePath = (c: Context<AppEnv>) => `${new URL(baseUrlOf(c)).pathname.replace(/\/+$/, "")}/oauth/`;
 
 const ProviderParam = z.object({
   provider: z
@@ -50,28 +53,6 @@ const CallbackQuery = z.object({
 });
 
 const html = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
-
-/** The account's identity: as the token endpoint's answer says, else as the calendar does (a first call with the new token). */
-async function identityOf(
-  c: Context<AppEnv>,
-  consent: Awaited<ReturnType<typeof consentProvider>>,
-  target: ConsentTarget,
-  answer: Parameters<typeof consent.flow.identity>[0],
-  refreshToken: string,
-) {
-  const said = consent.flow.identity(answer);
-  if (said) return said;
-  const { provider, flow } = consent;
-  try {
-    const account =
-      target.kind === "company"
-        ? provider.definition.companyAccount?.({ ...consent.company, [flow.companyField!]: refreshToken })
-        : { [flow.accountField]: refreshToken };
-    return account ? await provider.definition.createAdapter({ account, company: consent.company, logger: c.var.logger }).accountId() : null;
-  } catch {
-    return null;
-  }
-}
 
 export function oauthRoutes(authenticator: Authenticator) {
   return createRouter()
@@ -119,7 +100,7 @@ export function oauthRoutes(authenticator: Authenticator) {
           expiresAt: new Date(Date.now() + STATE_TTL_MS),
         });
         setCookie(c, browserCookie(stateHash), browser, {
-          path: "/oauth/",
+          path: flowCookiePath(c),
           httpOnly: true,
           sameSite: "Lax",
           secure: secureCookies(c),
@@ -175,7 +156,7 @@ export function oauthRoutes(authenticator: Authenticator) {
         }
         const cookie = browserCookie(row.stateHash);
         const browser = getCookie(c, cookie);
-        deleteCookie(c, cookie, { path: "/oauth/", httpOnly: true, sameSite: "Lax", secure: secureCookies(c) });
+        deleteCookie(c, cookie, { path: flowCookiePath(c), httpOnly: true, sameSite: "Lax", secure: secureCookies(c) });
         if (row.expiresAt.getTime() < Date.now()) {
           return resultPage(c, 400, { ok: false, title: "This sign-in has expired", lines: ["Nothing was stored.", startAgain] });
         }
@@ -205,7 +186,7 @@ export function oauthRoutes(authenticator: Authenticator) {
     );
 
   async function finish(c: Context<AppEnv>, row: OAuthStateRow, code: string) {
-    let consent: Awaited<ReturnType<typeof consentProvider>>;
+    let consent: ConsentProvider;
     let target: ConsentTarget;
     let verifier: string;
     try {
@@ -245,7 +226,7 @@ export function oauthRoutes(authenticator: Authenticator) {
         ],
       });
     }
-    const account = await identityOf(c, consent, target, answer, refreshToken);
+    const account = await accountIdentity(c, consent, target, answer, refreshToken);
     const credential = await storeConsent(c, consent, target, refreshToken);
     await new CredentialHealth(c.var.db)
       .signedIn(credential, account)

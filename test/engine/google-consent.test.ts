@@ -131,6 +131,16 @@ describe(`consent flow against fake Google (${backend})`, () => {
     });
   });
 
+  it("a provider whose token answer does not name the account: taskcal asks the calendar whose it is", async () => {
+    world = await startGoogleWorld({ adaptProvider: (google) => ({ ...google, oauth: { ...google.oauth!, identity: () => null } }) });
+    await world.setClient();
+    const page = await world.browser().open(`${APP}/oauth/google/start?target=company`, { headers: bearer });
+    expect(page.status, page.text).toBe(200);
+    expect(page.text).toContain(world.email);
+    expect(world.google.callLog.map((call) => call.path)).toEqual(["calendar/v3/calendars/primary"]);
+    expect(await credential("company:google")).toMatchObject({ account: world.email, status: "ok" });
+  });
+
   it("refused consent: the page says so, nothing is stored, and the state is used up", async () => {
     world = await startGoogleWorld();
     await world.setClient();

@@ -46,6 +46,8 @@ export interface GoogleWorldOptions {
   webhook?: boolean;
   /** Every log line goes here (at debug level), for tests that check what is never logged. */
   logLines?: string[];
+  /** Changes the Google provider's definition before it is registered (a provider that says less). */
+  adaptProvider?: (definition: ReturnType<typeof googleProvider>) => ReturnType<typeof googleProvider>;
   quota?: { limit: number; windowMs: number };
 }
 
@@ -60,7 +62,8 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
     ? createLogger("debug", { write: (line: string) => void logLines.push(line) })
     : pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const providers = new ProviderRegistry();
-  providers.register(googleProvider({ apiRootUrl: google.rootUrl, tokenUrl: google.tokenUrl, authUrl: google.authUrl, retry: { maxAttempts: 1 } }));
+  const definition = googleProvider({ apiRootUrl: google.rootUrl, tokenUrl: google.tokenUrl, authUrl: google.authUrl, retry: { maxAttempts: 1 } });
+  providers.register(options.adaptProvider ? options.adaptProvider(definition) : definition);
   let server: ServerType | undefined;
   let webhookUrl: string | undefined;
   if (options.webhook) {
