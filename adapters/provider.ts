@@ -85,6 +85,8 @@ export interface OAuthFlow<Account, Company> {
   companyField?: string;
   /** The account's identity (an e-mail) from the answer; null when it does not say (taskcal then asks the calendar: accountId()). */
   identity(answer: OAuthTokenAnswer): string | null;
+  /** Where an account's owner removes this app's access (a consent that gave no refresh token is asked again after), for the advice taskcal shows. */
+  accessSettingsUrl?: string;
   /** False for an account that signs in another way (a service account): no consent link is offered for it. Given its plain fields (secrets left out). */
   usesConsent?(account: Account): boolean;
 }

@@ -39,6 +39,9 @@ export function usesCompanyAccount(provider: RegisteredProvider | undefined, ope
   return !!provider && operator.useConfigToken && provider.definition.capabilities.companyAccount && !!provider.definition.companyAccount;
 }
 
+export const companyCredentialId = (providerId: string) => `company:${providerId}`;
+export const operatorCredentialId = (operatorId: string) => `operator:${operatorId}`;
+
 const digest = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("base64url");
 
 /** The company credential of a provider: its settings but those applied live (a pace), secrets as sealed. */
@@ -46,7 +49,7 @@ export function companyCredential(provider: RegisteredProvider, company: StoredF
   const live = new Set(provider.definition.company?.appliedLive ?? []);
   const values = Object.fromEntries(Object.entries(company.values).filter(([name]) => !live.has(name)));
   const id = provider.definition.id;
-  return { id: `company:${id}`, kind: "company", provider: id, operatorId: null, fingerprint: digest([values, company.secrets]) };
+  return { id: companyCredentialId(id), kind: "company", provider: id, operatorId: null, fingerprint: digest([values, company.secrets]) };
 }
 
 export function credentialOf(config: SignInConfig, providers: ProviderRegistry): CredentialRef {
@@ -54,7 +57,7 @@ export function credentialOf(config: SignInConfig, providers: ProviderRegistry):
   const provider = providers.get(operator.provider);
   if (provider && usesCompanyAccount(provider, operator)) return companyCredential(provider, company);
   return {
-    id: `operator:${operator.id}`,
+    id: operatorCredentialId(operator.id),
     kind: "operator",
     provider: operator.provider,
     operatorId: operator.id,

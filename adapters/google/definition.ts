@@ -118,6 +118,7 @@ export function googleProvider(options: GoogleProviderOptions) {
       companyField: "defaultRefreshToken",
       identity: ({ idTokenClaims }) =>
         typeof idTokenClaims?.email === "string" && idTokenClaims.email_verified !== false ? idTokenClaims.email : null,
+      accessSettingsUrl: "https://myaccount.google.com/permissions",
       usesConsent: (account) => !account.workspaceEmail,
     },
   });

@@ -10,10 +10,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { CodeRefused, pkcePair, redeemCode } from "../../adapters/oauth-code.js";
-import { credentialHealthRows } from "../../db/queries/credentials.js";
+import { credentialHealthOf } from "../../db/queries/credentials.js";
 import { insertOAuthState, type OAuthStateRow, takeOAuthState } from "../../db/queries/oauth-states.js";
 import { CredentialHealth } from "../../engine/credential-health.js";
-import { companyCredential } from "../../engine/credentials.js";
+import { companyCredentialId, operatorCredentialId } from "../../engine/credentials.js";
 import type { Authenticator } from "../auth.js";
 import { baseUrlOf, secureCookies } from "../base-url.js";
 import type { AppEnv, TokenKind } from "../deps.js";
@@ -107,9 +107,8 @@ export function oauthRoutes(authenticator: Authenticator) {
           maxAge: STATE_TTL_MS / 1000,
         });
         // Re-authorizing: the account chooser starts on the account that was connected.
-        const credentialId =
-          target.kind === "company" ? companyCredential(consent.provider, { values: {}, secrets: {} }).id : `operator:${target.operator.id}`;
-        const known = (await credentialHealthRows(c.var.db)).find((row) => row.id === credentialId)?.account;
+        const credentialId = target.kind === "company" ? companyCredentialId(id) : operatorCredentialId(target.operator.id);
+        const known = (await credentialHealthOf(c.var.db, credentialId))?.account;
         const url = new URL(consent.endpoints.authorizationUrl);
         const params = {
           ...consent.flow.authorizationParams,
@@ -222,7 +221,7 @@ export function oauthRoutes(authenticator: Authenticator) {
         title: `${name} sent no refresh token`,
         lines: [
           "Nothing was stored: without a refresh token taskcal could not sign in later.",
-          "Remove taskcal's access in the account's security settings (for Google: myaccount.google.com/permissions), then start again.",
+          `Remove taskcal's access in the account's security settings${consent.flow.accessSettingsUrl ? ` (${consent.flow.accessSettingsUrl})` : ""}, then start again.`,
         ],
       });
     }

@@ -1,7 +1,7 @@
 // What is known of each credential (credential_health): whose account it is,
 // when it last worked, its last refusal. A row describes the credential as its
 // fingerprint says; a new fingerprint (a replaced token) starts the row afresh.
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../database.js";
 import { credentialHealth } from "../schema.js";
 
@@ -16,6 +16,11 @@ export interface CredentialKey {
 
 export function credentialHealthRows(db: Db): Promise<CredentialHealthRow[]> {
   return db.select().from(credentialHealth);
+}
+
+export async function credentialHealthOf(db: Db, id: string): Promise<CredentialHealthRow | null> {
+  const [row] = await db.select().from(credentialHealth).where(eq(credentialHealth.id, id));
+  return row ?? null;
 }
 
 /** Kept when the fingerprint is the row's, else dropped: what was known of another credential says nothing of this one. */

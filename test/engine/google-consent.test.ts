@@ -244,6 +244,8 @@ describe(`consent flow against fake Google (${backend})`, () => {
     const { lastError } = ok(await world.call("GET", `/api/actors/${bindingId}`));
     const page = await browser.open(lastError.reauthorizeUrl);
     expect(page.status, page.text).toBe(200);
+    // Google's account chooser starts on the account that was connected.
+    expect(new URL(browser.visited[1]).searchParams.get("login_hint")).toBe(world.email);
     await world.waitForState(bindingId, "incremental");
     await world.waitForState(jan.bindingId, "incremental");
     await world.settle(bindingId);
