@@ -16,8 +16,8 @@ async function credential(id: string) {
   return ok(await world.call("GET", "/api/credentials")).find((c: { id: string }) => c.id === id);
 }
 
-async function operatorWith(name: string, typeId: string, calendarName: string, account: Record<string, unknown>) {
-  const operator = ok(await world.call("POST", "/api/operators", { name, googleEnabled: true, useConfigToken: false, account }));
+async function operatorWith(name: string, typeId: string, calendarName: string, account: Record<string, unknown>, googleEnabled = true) {
+  const operator = ok(await world.call("POST", "/api/operators", { name, googleEnabled, useConfigToken: false, account }));
   const [binding] = ok(await world.call("PUT", `/api/operators/${operator.id}/calendars`, [{ eventTypeId: typeId, calendarName }]));
   return { operatorId: operator.id as string, bindingId: binding.bindingId as string };
 }
@@ -30,9 +30,11 @@ describe(`one Google account, several tokens (${backend})`, () => {
     const email = "shared@example.com";
     const [first, second, third] = [world.google.addAccount(email), world.google.addAccount(email), world.google.addAccount(email)];
     const type = ok(await world.call("POST", "/api/event-types", { name: "Meeting", googleSync: true }));
-    const anna = await operatorWith("Anna", type.id, "Anna – meetings", { refreshToken: first });
-    const jan = await operatorWith("Jan", type.id, "Jan – meetings", { refreshToken: second });
+    // Disabled at first: no actor has used the tokens yet.
+    const anna = await operatorWith("Anna", type.id, "Anna – meetings", { refreshToken: first }, false);
+    const jan = await operatorWith("Jan", type.id, "Jan – meetings", { refreshToken: second }, false);
     expect(await credential(`operator:${anna.operatorId}`)).toMatchObject({ status: "unverified", account: null });
+    for (const { operatorId } of [anna, jan]) ok(await world.call("PATCH", `/api/operators/${operatorId}`, { googleEnabled: true }));
     await world.waitForState(anna.bindingId, "incremental");
     await world.waitForState(jan.bindingId, "incremental");
     // A pasted token's account is learned at its first call.
