@@ -7,13 +7,13 @@ import { usesCompanyAccount } from "../../engine/credentials.js";
 import { baseUrlOf } from "../base-url.js";
 import type { AppEnv } from "../deps.js";
 
-export type ConsentTarget =
+export type ConsentLinkTarget =
   | { kind: "company"; provider: string }
   /** `account`: the operator's plain account fields (secrets left out). */
   | { kind: "operator"; provider: string; operatorId: string; account: Record<string, unknown> };
 
 /** Where an administrator connects (again) this credential in a browser; null when its provider has no consent flow for it. */
-export function consentUrl(c: Context<AppEnv>, providers: ProviderRegistry, target: ConsentTarget): string | null {
+export function consentUrl(c: Context<AppEnv>, providers: ProviderRegistry, target: ConsentLinkTarget): string | null {
   const provider = providers.get(target.provider);
   const flow = provider?.definition.oauth;
   if (!flow) return null;
