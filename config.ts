@@ -53,7 +53,12 @@ const ConfigSchema = z
       .optional(),
     GOOGLE_API_ROOT_URL: z.url().default("https://www.googleapis.com/"),
     GOOGLE_OAUTH_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
+    GOOGLE_OAUTH_AUTH_URL: z.url().default("https://accounts.google.com/o/oauth2/v2/auth"),
     PUBLIC_URL: z.url().optional(),
+    OAUTH_REDIRECT_BASE_URL: z
+      .url()
+      .refine((url) => !new URL(url).search && !new URL(url).hash, "must be a plain base address, without ?query or #fragment")
+      .optional(),
     CALDAV_ALLOW_HTTP: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
     CALDAV_ALLOWED_HOSTS: hostList.default([]),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -79,8 +84,12 @@ export interface Config {
   providerModules: string[];
   googleApiRootUrl: string;
   googleOAuthTokenUrl: string;
+  /** Google's consent screen. */
+  googleOAuthAuthUrl: string;
   /** Where Google can reach this service; enables push channels (webhooks) instead of polling alone. */
   publicUrl?: string;
+  /** Where browsers reach this service, for the consent flow's redirect URI; PUBLIC_URL, else the listening address, when unset. */
+  oauthRedirectBaseUrl?: string;
   /** Where CalDAV requests may go: https only unless CALDAV_ALLOW_HTTP, and CALDAV_ALLOWED_HOSTS when set. */
   caldavEgress: CalDavEgressPolicy;
   logLevel: string;
@@ -107,7 +116,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     providerModules: c.TASKCAL_PROVIDERS ?? [],
     googleApiRootUrl: c.GOOGLE_API_ROOT_URL,
     googleOAuthTokenUrl: c.GOOGLE_OAUTH_TOKEN_URL,
+    googleOAuthAuthUrl: c.GOOGLE_OAUTH_AUTH_URL,
     publicUrl: c.PUBLIC_URL,
+    oauthRedirectBaseUrl: c.OAUTH_REDIRECT_BASE_URL,
     caldavEgress: { allowHttp: c.CALDAV_ALLOW_HTTP === "true", allowedHosts: c.CALDAV_ALLOWED_HOSTS },
     logLevel: c.LOG_LEVEL,
   };

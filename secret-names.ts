@@ -2,7 +2,7 @@
 // log's record of a change (api/audit.ts). Names are compared in any letter
 // case and without separators, so refresh_token, refreshToken, REFRESHTOKEN
 // and x-goog-channel-token all match.
-const secretWords = ["authorization", "password", "passwd", "secret", "token", "apikey", "cookie", "privatekey"];
+const secretWords = ["authorization", "password", "passwd", "secret", "token", "apikey", "cookie", "privatekey", "serviceaccountkey"];
 const secretNames = new Set(["auth", "pwd"]);
 
 // Log lines repeat the same few keys: each is judged once.

@@ -37,6 +37,11 @@ function key(logger: Logger, given: string | undefined, path: string, encoding: 
   return value;
 }
 
+/** The listening address as a browser on this host reaches it: a wildcard address is no place to send a browser. */
+function browserUrl(listening: string): string {
+  return listening.replace(/^http:\/\/(0\.0\.0\.0|\[::\])(?=:)/, "http://127.0.0.1");
+}
+
 export interface ServiceOptions {
   /** Providers registered beside the built-in ones and TASKCAL_PROVIDERS' modules (an embedding program's own). */
   providers?: ProviderDefinition[];
@@ -46,7 +51,7 @@ export interface ServiceOptions {
 async function providerRegistry(config: Config, logger: Logger, extra: ProviderDefinition[]): Promise<ProviderRegistry> {
   const registry = new ProviderRegistry();
   registerBuiltInProviders(registry, {
-    google: { apiRootUrl: config.googleApiRootUrl, tokenUrl: config.googleOAuthTokenUrl, logger },
+    google: { apiRootUrl: config.googleApiRootUrl, tokenUrl: config.googleOAuthTokenUrl, authUrl: config.googleOAuthAuthUrl, logger },
     caldav: config.caldavEgress,
     microsoft: { logger },
   });
@@ -96,6 +101,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   });
   await supervisor.start();
 
+  let url = "";
   const app = createApp({
     database,
     secrets,
@@ -104,11 +110,12 @@ export async function startService(config: Config, logger: Logger, options: Serv
     logger,
     engine: supervisor,
     providers,
+    baseUrl: () => config.oauthRedirectBaseUrl ?? config.publicUrl ?? browserUrl(url),
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((ready) => server.once("listening", ready));
   const { address, port } = server.address() as AddressInfo;
-  const url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+  url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
   logger.info({ host: address, port, docs: `${url}/docs` }, "listening");
 
   return {

@@ -88,6 +88,44 @@ export interface WebhookParse {
   respond?: { status: number; body?: string; contentType?: string };
 }
 
+/** What a provider's token endpoint answered when a consent was redeemed, as the consent flow hands it over. */
+export interface OAuthTokenAnswer {
+  /** The whole JSON answer (access_token, refresh_token, scope, id_token…). */
+  body: Record<string, unknown>;
+  /**
+   * The ID token's claims, when the answer carried one. Read, not verified:
+   * it came straight from the token endpoint over TLS (OpenID Connect Core §3.1.3.7).
+   */
+  idTokenClaims?: Record<string, unknown>;
+}
+
+/**
+ * Accounts connected in a browser: the authorization code flow with PKCE
+ * (RFC 6749 §4.1, RFC 7636) that GET /oauth/{provider}/start and
+ * /oauth/{provider}/callback run for the company account or an operator's own.
+ */
+export interface OAuthFlow<Account, Company> {
+  /** Where the browser consents and where the code is redeemed; from the company settings (a tenant may be part of them). */
+  endpoints(company: Company): { authorizationUrl: string; tokenUrl: string };
+  /** The app registration in the company settings; null while it is not set (the flow cannot start). */
+  client(company: Company): { clientId: string; clientSecret: string } | null;
+  scopes: readonly string[];
+  /** More parameters of the authorization request (Google: access_type=offline, prompt=consent). */
+  authorizationParams?: Readonly<Record<string, string>>;
+  /** The account field that receives the refresh token when an operator connects their own account. */
+  accountField: string;
+  /** Account fields the consented token takes the place of: cleared when it is stored. */
+  supersedes?: readonly string[];
+  /** The company settings field that receives it when the company account is connected (capabilities.companyAccount). */
+  companyField?: string;
+  /** The account's identity (an e-mail) from the answer; null when it does not say (taskcal then asks the calendar: accountId()). */
+  identity(answer: OAuthTokenAnswer): string | null;
+  /** Where an account's owner removes this app's access (a consent that gave no refresh token is asked again after), for the advice taskcal shows. */
+  accessSettingsUrl?: string;
+  /** False for an account that signs in another way (a service account): no consent link is offered for it. Given its plain fields (secrets left out). */
+  usesConsent?(account: Account): boolean;
+}
+
 /** Thrown by createAdapter when settings an administrator must give are missing or unusable. */
 export class ProviderSetupError extends Error {
   constructor(message: string) {
@@ -134,6 +172,8 @@ export interface ProviderDefinition<Account = Record<string, unknown>, Company =
    * must not trust anything before taskcal has checked each notice's token.
    */
   webhook?(request: WebhookRequest): WebhookParse;
+  /** Accounts can be connected in a browser (GET /oauth/{id}/start); absent: credentials are entered through the API only. */
+  oauth?: OAuthFlow<Account, Company>;
 }
 
 /**

@@ -138,6 +138,9 @@ export interface CalendarAdapter {
   /** Finds a calendar by display name (every page), creating it when missing. */
   findOrCreateCalendar(name: string): Promise<CalendarRef>;
 
+  /** Finds a calendar by display name without creating anything (connection tests); null when the account has none of that name. */
+  findCalendar?(name: string): Promise<CalendarRef | null>;
+
   /**
    * The event id this provider uses for a task in a calendar: derived from
    * both, so a repeated insert is safe (R13) and a task that lands in another

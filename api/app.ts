@@ -2,23 +2,27 @@
 // the OpenAPI document built from the very schemas that validate requests.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { bearerAuth } from "./auth.js";
+import { Authenticator, apiAuth } from "./auth.js";
 import type { ApiDeps, AppEnv } from "./deps.js";
 import { ApiError, errorHandler, respond, validationHook } from "./errors.js";
 import { requestLog } from "./request-log.js";
 import { actorRoutes } from "./routes/actors.js";
 import { auditRoutes } from "./routes/audit.js";
+import { credentialRoutes, operatorTestRoutes } from "./routes/credentials.js";
 import { docsRoutes } from "./routes/docs.js";
 import { eventTypeRoutes } from "./routes/event-types.js";
 import { healthRoutes } from "./routes/health.js";
+import { oauthRoutes } from "./routes/oauth.js";
 import { operatorCalendarRoutes } from "./routes/operator-calendars.js";
 import { operatorRoutes } from "./routes/operators.js";
 import { providerRoutes } from "./routes/providers.js";
+import { sessionRoutes } from "./routes/session.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { taskRoutes } from "./routes/tasks.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { errorResponse } from "./schemas/common.js";
 import { accountComponent } from "./schemas/operators.js";
+import { SESSION_COOKIE } from "./session-tokens.js";
 import { SignInThrottle } from "./sign-in-throttle.js";
 
 /** The largest valid task (description, 50 features), even in 4-byte characters, is well under this. */
@@ -35,17 +39,18 @@ export function createApp(deps: ApiDeps) {
     c.set("logger", deps.logger);
     if (deps.engine) c.set("engine", deps.engine);
     c.set("providers", deps.providers);
+    if (deps.baseUrl) c.set("baseUrl", deps.baseUrl);
     await next();
   });
   app.use(requestLog);
-  app.use("/api/*", bearerAuth({ admin: deps.adminToken, readonly: deps.readonlyToken }, deps.signInThrottle ?? new SignInThrottle()));
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => respond(c, new ApiError("payload_too_large", `request body is larger than ${MAX_BODY_BYTES} bytes`)),
-    }),
-  );
+  const authenticator = new Authenticator({ admin: deps.adminToken, readonly: deps.readonlyToken }, deps.signInThrottle ?? new SignInThrottle());
+  app.use("/api/*", apiAuth(authenticator));
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => respond(c, new ApiError("payload_too_large", `request body is larger than ${MAX_BODY_BYTES} bytes`)),
+  });
+  app.use("/api/*", limit);
+  app.use("/session", limit);
 
   // A provider's notice batch is a few kB: anything near this is not one.
   app.use("/webhooks/*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.body(null, 413) }));
@@ -57,10 +62,14 @@ export function createApp(deps: ApiDeps) {
   app.route("/api/event-types", eventTypeRoutes);
   app.route("/api/operators", operatorRoutes(deps.providers));
   app.route("/api/operators", operatorCalendarRoutes);
+  app.route("/api/operators", operatorTestRoutes);
+  app.route("/api/credentials", credentialRoutes);
   app.route("/api/tasks", taskRoutes);
   app.route("/api/actors", actorRoutes);
   app.route("/api/audit", auditRoutes);
   app.route("/webhooks", webhookRoutes);
+  app.route("/session", sessionRoutes(authenticator));
+  app.route("/oauth", oauthRoutes(authenticator));
 
   // Any write under /api can meet the read-only token: declared here, so routes added later are covered too.
   for (const definition of app.openAPIRegistry.definitions) {
@@ -78,6 +87,12 @@ export function createApp(deps: ApiDeps) {
     type: "http",
     scheme: "bearer",
     description: "ADMIN_TOKEN (generated into DATA_DIR/admin-token when unset), or READONLY_TOKEN for GETs only",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: SESSION_COOKIE,
+    description: "The session POST /session starts; a change (non-GET) also sends the session's csrfToken as X-CSRF-Token",
   });
   app.openAPIRegistry.registerPath({
     method: "get",

@@ -7,7 +7,7 @@ import type { SecretBox } from "../db/secret-box.js";
 import type { EngineControl } from "../engine/engine-control.js";
 import type { SignInThrottle } from "./sign-in-throttle.js";
 
-/** Which bearer token a request came with. */
+/** Which token a request came with (as a bearer token, or the one its session signed in with). */
 export type TokenKind = "admin" | "readonly";
 
 export interface ApiDeps {
@@ -24,6 +24,11 @@ export interface ApiDeps {
   engine?: EngineControl;
   /** The calendar providers operators may use; their schemas shape the operator and settings routes. */
   providers: ProviderRegistry;
+  /**
+   * Where browsers reach this service (OAUTH_REDIRECT_BASE_URL, else PUBLIC_URL, else the listening
+   * address): consent redirects and links are built on it. Absent: the request's own origin.
+   */
+  baseUrl?: () => string;
 }
 
 export interface AppEnv {
@@ -33,6 +38,7 @@ export interface AppEnv {
     logger: Logger;
     engine?: EngineControl;
     providers: ProviderRegistry;
+    baseUrl?: () => string;
     /** Set under /api by the bearer check. */
     tokenKind: TokenKind;
   };

@@ -1,6 +1,7 @@
 // P5 cost per change: Google calls per CRM create, update and delete (goal
 // 1.00 each), and echo writes once the sync is in a steady state (goal 0):
 // quiet sync passes, and edits made in the calendar that flow back to the CRM.
+import { eventIdForTaskId } from "../adapters/event-ids.js";
 import type { Scenario } from "./scenario.js";
 import { acquireDatabase, countKinds, progress, round, sleep, startWorld, type World, waitUntil } from "./world.js";
 
@@ -106,7 +107,7 @@ export const p5Cost: Scenario<P5Params> = {
       const calendarId = google.user.calendars(email).find((c) => c.summary === binding.calendarName)!.id;
       const editFrom = google.callLog.length;
       for (const [i, id] of kept.entries()) {
-        const eventId = id.replace(/-/g, "");
+        const eventId = eventIdForTaskId(id, calendarId);
         google.user.updateEvent(email, calendarId, eventId, { location: `Room ${i}` });
         await world.supervisor.command(bindingId, "sync");
         await waitUntil("the edit to reach the CRM", async () => (await world.call("GET", `/api/tasks/${id}`)).body.location === `Room ${i}`, 20_000);

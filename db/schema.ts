@@ -295,3 +295,61 @@ export const auditLog = pgTable("audit_log", {
   /** The fields written, secrets as "***"; null when nothing but the resource's existence changed. */
   change: jsonb("change").$type<Record<string, unknown>>(),
 });
+
+/** Sign-in sessions (POST /session, migration 0008): the cookie's token only as its SHA-256 digest. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    /** `admin` or `readonly`: what the token signed in with may do. */
+    kind: text("kind").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("sessions_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * A consent flow in progress (GET /oauth/{provider}/start, then its
+ * callback): taken once, within ten minutes, by whichever replica the
+ * browser comes back to. The state and the browser's cookie only as digests,
+ * the PKCE verifier sealed.
+ */
+export const oauthStates = pgTable(
+  "oauth_states",
+  {
+    stateHash: text("state_hash").primaryKey(),
+    provider: text("provider").notNull(),
+    /** `company` or `operator`: where the refresh token goes. */
+    target: text("target").notNull(),
+    operatorId: uuid("operator_id").references(() => operators.id, { onDelete: "cascade" }),
+    verifier: text("verifier").notNull(),
+    browserHash: text("browser_hash").notNull(),
+    redirectUri: text("redirect_uri").notNull(),
+    /** Who started it, for the audit entry the callback writes. */
+    tokenKind: text("token_kind").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("oauth_states_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * What is known of each credential: `company:<provider>` or
+ * `operator:<id>`. The fingerprint is a digest of the credential as stored:
+ * a replaced one (a new token) does not inherit the old one's health.
+ */
+export const credentialHealth = pgTable("credential_health", {
+  id: text("id").primaryKey(),
+  provider: text("provider").notNull(),
+  operatorId: uuid("operator_id").references(() => operators.id, { onDelete: "cascade" }),
+  fingerprint: text("fingerprint").notNull(),
+  /** The account identity (an e-mail, a principal URL) as the provider reported it. */
+  account: text("account"),
+  /** The last time the credential was seen to work: a sign-in, a token refresh, a pass. */
+  lastOkAt: timestamp("last_ok_at", { withTimezone: true }),
+  lastErrorCode: text("last_error_code"),
+  lastErrorMessage: text("last_error_message"),
+  lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+  updatedAt: updatedAt(),
+});

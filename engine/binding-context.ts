@@ -69,4 +69,6 @@ export type BindingEvent =
   | { type: "RESYNC" }
   | { type: "RETRY_FAILURES" }
   /** The binding's configuration changed (credentials, calendar, display, settings): sign in and look again. */
-  | { type: "CONFIG_CHANGED"; pollMs: number };
+  | { type: "CONFIG_CHANGED"; pollMs: number }
+  /** Another binding on the same credential found it refused (revoked, expired): wait in `error` too, until it is replaced. */
+  | { type: "CREDENTIAL_REFUSED"; error: ActorError };

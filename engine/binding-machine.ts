@@ -80,6 +80,8 @@ const machine = setup({
       target: ".authorizing",
       actions: assign(({ event }) => ({ pollMs: event.pollMs, failures: 0, retryAfterMs: 0, lastError: null })),
     },
+    // Leaving a state stops its pass: nothing more is tried on a credential known to be refused.
+    CREDENTIAL_REFUSED: { target: ".error", actions: assign(({ context, event }) => ({ failures: context.failures + 1, lastError: event.error })) },
   },
   states: {
     starting: {
@@ -209,6 +211,8 @@ const machine = setup({
     error: {},
     paused: {
       on: {
+        // Paused stays paused; resuming signs in again and finds out.
+        CREDENTIAL_REFUSED: {},
         RESUME: "authorizing",
         RESYNC: { actions: assign({ fullImport: true }) },
         CONFIG_CHANGED: { actions: assign(({ event }) => ({ pollMs: event.pollMs })) },

@@ -5,16 +5,16 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { ProviderRegistry } from "../adapters/registry.js";
-import type { CalendarAdapter } from "../adapters/types.js";
-import { NotFound } from "../adapters/types.js";
+import { AuthRevoked, type CalendarAdapter, NotFound } from "../adapters/types.js";
 import type { Db } from "../db/database.js";
 import { type BindingStateRow, bindingStateOf, saveBindingState } from "../db/queries/binding-state.js";
 import { type BindingConfig, bindingConfig, claimCalendar } from "../db/queries/bindings.js";
 import { dropLinks } from "../db/queries/links.js";
 import type { SecretBox } from "../db/secret-box.js";
 import type { Action } from "./actions.js";
-import { adapterFor } from "./credentials.js";
-import { ConfigurationError } from "./faults.js";
+import type { CredentialHealth } from "./credential-health.js";
+import { adapterFor, type CredentialRef, credentialOf } from "./credentials.js";
+import { ConfigurationError, describeFault } from "./faults.js";
 import type { Limiter } from "./limiter.js";
 import { type PassMode, runPass } from "./pass.js";
 import { StepQueue } from "./step-queue.js";
@@ -31,6 +31,8 @@ export interface SyncDeps {
   channelNoticed?: (channelId: string, resourceId: string) => boolean;
   /** Slots shared by all bindings for authorization and full imports; unlimited without. */
   startSlots?: Limiter;
+  /** Where what the binding learns of its credential is recorded (GET /api/credentials). */
+  health?: CredentialHealth;
   now?: () => Date;
   /** Test seam, see ExecutorEnv. */
   beforeCommit?: (action: Action) => void;
@@ -94,10 +96,32 @@ export class BindingSync {
     return slots ? slots.run(step, () => this.closed) : step();
   }
 
-  private async load(): Promise<{ config: BindingConfig; adapter: CalendarAdapter }> {
+  private async load(): Promise<{ config: BindingConfig; adapter: CalendarAdapter; credential: CredentialRef }> {
     const config = await bindingConfig(this.deps.db, this.deps.bindingId);
     if (!config) throw new ConfigurationError("binding_removed", "The binding no longer exists.");
-    return { config, adapter: adapterFor(config, this.deps.providers, this.deps.secrets, this.deps.logger) };
+    const credential = credentialOf(config, this.deps.providers);
+    return { config, adapter: adapterFor(config, this.deps.providers, this.deps.secrets, this.deps.logger), credential };
+  }
+
+  /**
+   * Runs a step on the credential, recording its refusal (revoked, expired, a
+   * wrong password) against the credential; recording never fails the step.
+   */
+  private async onCredential<T>(credential: CredentialRef, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof AuthRevoked) await this.note(() => this.deps.health?.refused(credential, describeFault(error)));
+      throw error;
+    }
+  }
+
+  private async note(record: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await record();
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, "could not record the credential's health");
+    }
   }
 
   /** R6 and R5: finds (or creates) the calendar, keeps its id, and claims it for this binding on its account. */
@@ -114,8 +138,9 @@ export class BindingSync {
   private async authorizeStep(signal?: AbortSignal): Promise<{ hasSyncToken: boolean }> {
     signal?.throwIfAborted();
     const { db, bindingId } = this.deps;
-    const { config, adapter } = await this.load();
-    const accountId = await adapter.accountId();
+    const { config, adapter, credential } = await this.load();
+    const accountId = await this.onCredential(credential, () => adapter.accountId());
+    await this.note(() => this.deps.health?.signedIn(credential, accountId));
     const state = await bindingStateOf(db, bindingId);
     const sameAccount = state.accountId === accountId;
     let calendarId = sameAccount ? state.calendarId : null;
@@ -146,7 +171,7 @@ export class BindingSync {
   private async syncStep(mode: PassMode, retryFailures: boolean, signal?: AbortSignal): Promise<SyncOutcome> {
     signal?.throwIfAborted();
     const { db, bindingId } = this.deps;
-    const { config, adapter } = await this.load();
+    const { config, adapter, credential } = await this.load();
     const state = await bindingStateOf(db, bindingId);
     if (!state.calendarId || !state.accountId) throw new ConfigurationError("binding_removed", "The binding has no calendar yet.");
     const env = {
@@ -160,7 +185,8 @@ export class BindingSync {
       refusals: this.refusals,
       beforeCommit: this.deps.beforeCommit,
     };
-    const result = await runPass(env, { mode, syncToken: state.syncToken ?? undefined, retryFailures }).catch(async (error) => {
+    const pass = () => runPass(env, { mode, syncToken: state.syncToken ?? undefined, retryFailures });
+    const result = await this.onCredential(credential, pass).catch(async (error) => {
       if (!(error instanceof NotFound)) throw error;
       // The calendar itself is gone: forget it, so a restart finds or creates it by name (R6) and sends the tasks again.
       await saveBindingState(db, bindingId, { calendarId: null, syncToken: null });
@@ -169,6 +195,7 @@ export class BindingSync {
         `Calendar "${config.binding.calendarName}" no longer exists on the account. Restart the actor to create it again and send the tasks to it.`,
       );
     });
+    await this.note(() => this.deps.health?.worked(credential));
     if (mode === "push") {
       await saveBindingState(db, bindingId, { lastSyncAt: this.now() });
       return { again: result.again, channelExpiresAt: provenChannelExpiry(state) };

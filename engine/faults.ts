@@ -74,10 +74,10 @@ export function safeMessage(error: unknown): string {
 export function describeFault(error: unknown): { code: string; message: string } {
   if (error instanceof ConfigurationError) return { code: error.code, message: error.message };
   if (error instanceof AuthRevoked) {
+    // The provider's message says what it refused and what to do about it (never a secret).
     return {
       code: "auth_revoked",
-      // The provider's message says what it refused; the remedy is the same for every provider.
-      message: `The calendar account refused its credentials (${error.message}). Authorize the account again and save the new token, or correct the operator's user name and password.`,
+      message: `The calendar account refused its credentials (authorization revoked or expired, or a wrong password): ${error.message}.`,
     };
   }
   if (error instanceof PermissionDenied) {

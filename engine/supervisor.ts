@@ -16,7 +16,8 @@ import type { Action } from "./actions.js";
 import type { ActorError, BindingEvent } from "./binding-context.js";
 import { type BindingMachine, bindingMachineWith } from "./binding-machine.js";
 import { BindingSync } from "./binding-sync.js";
-import { openCompany } from "./credentials.js";
+import { CredentialHealth } from "./credential-health.js";
+import { credentialOf, openCompany } from "./credentials.js";
 import type { ActorCommand, EngineControl } from "./engine-control.js";
 import { Limiter } from "./limiter.js";
 import { Notices } from "./notices.js";
@@ -43,13 +44,15 @@ interface Running {
   actor: Actor<BindingMachine>;
   sync: BindingSync;
   config: string;
+  /** The credential it signs in with (`company:<provider>`, `operator:<id>`): a refusal stops every actor on it. */
+  credential: string;
   operatorId: string;
   eventTypeId: string;
   /** Serializes this actor's state writes. */
   writes: Promise<void>;
 }
 
-const COMMAND_EVENTS: Record<ActorCommand, Exclude<BindingEvent, { type: "CONFIG_CHANGED" }>["type"]> = {
+const COMMAND_EVENTS: Record<ActorCommand, Exclude<BindingEvent, { type: "CONFIG_CHANGED" | "CREDENTIAL_REFUSED" }>["type"]> = {
   sync: "SYNC_NOW",
   restart: "RESTART",
   pause: "PAUSE",
@@ -87,6 +90,8 @@ export class Supervisor implements EngineControl {
   private readonly startSlots: Limiter;
   private readonly notices: Notices;
   private readonly machine: BindingMachine;
+  private readonly health: CredentialHealth;
+  private readonly toldRefusals = new WeakSet<ActorError>();
   private readonly unlisten: Array<() => Promise<void>> = [];
   /** The company settings each provider last applied, as stored. */
   private readonly appliedCompany = new Map<string, string>();
@@ -96,6 +101,7 @@ export class Supervisor implements EngineControl {
 
   constructor(private readonly options: SupervisorOptions) {
     this.startSlots = new Limiter(options.startConcurrency ?? 200);
+    this.health = new CredentialHealth(options.database.db);
     this.notices = new Notices(options.database.db, options.secrets, {
       bindingsOf: (operatorId, eventTypeId) =>
         [...this.running].filter(([, r]) => r.operatorId === operatorId && r.eventTypeId === eventTypeId).map(([id]) => id),
@@ -157,6 +163,7 @@ export class Supervisor implements EngineControl {
         await this.spawn(row);
         continue;
       }
+      entry.credential = credentialOf(row, this.options.providers).id;
       const digest = configDigest(row, this.options.providers);
       if (entry.config === digest) continue;
       entry.config = digest;
@@ -194,6 +201,7 @@ export class Supervisor implements EngineControl {
       webhookBaseUrl: this.options.webhookBaseUrl,
       channelNoticed: (channelId, resourceId) => this.notices.channelNoticed(channelId, resourceId),
       startSlots: this.startSlots,
+      health: this.health,
       beforeCommit: this.options.beforeCommit,
     });
     const actor = createActor(this.machine, {
@@ -209,6 +217,7 @@ export class Supervisor implements EngineControl {
       actor,
       sync,
       config: configDigest(row, this.options.providers),
+      credential: credentialOf(row, this.options.providers).id,
       operatorId: row.binding.operatorId,
       eventTypeId: row.binding.eventTypeId,
       writes: Promise.resolve(),
@@ -224,12 +233,25 @@ export class Supervisor implements EngineControl {
           .then(() => this.persist(bindingId, now.state, now.error, newError))
           .catch((err) => logger.warn({ err, bindingId }, "could not record actor state"));
         if (newError) logger.warn({ bindingId, state: now.state, code: now.error!.code }, now.error!.message);
+        if (newError && now.error!.code === "auth_revoked") this.credentialRefused(entry, now.error!);
       },
       error: (err) => logger.error({ err, bindingId }, "binding actor failed"),
     });
     this.running.set(bindingId, entry);
     actor.start();
     logger.debug({ bindingId }, "binding actor started");
+  }
+
+  /** One binding found its credential refused: every other actor on it waits in `error` too, instead of each finding out at its next call. */
+  private credentialRefused(from: Running, error: ActorError): void {
+    // The actors told hear the same error: they pass nothing on.
+    if (this.toldRefusals.has(error)) return;
+    this.toldRefusals.add(error);
+    for (const entry of this.running.values()) {
+      if (entry === from || entry.credential !== from.credential) continue;
+      if (topState(entry.actor.getSnapshot().value) === "error") continue;
+      entry.actor.send({ type: "CREDENTIAL_REFUSED", error });
+    }
   }
 
   private async persist(bindingId: string, state: ActorStateName, error: ActorError | null, newError: boolean): Promise<void> {

@@ -1,6 +1,8 @@
 // npm run demo: taskcal without Google. Starts the project's fake Google server
 // and the service (embedded PostgreSQL in a temporary folder), seeds a type, an
-// operator, a binding and a few tasks, then shows events flowing both ways.
+// operator, a binding and a few tasks, connects the company's (fake) Google
+// account through the consent screen as a browser would, then shows events
+// flowing both ways.
 // `--once` runs the tour and exits (the test suite does that).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +10,7 @@ import { join } from "node:path";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { startService } from "../service.js";
+import { Browser } from "../testkit/browser.js";
 import { startFakeGoogle } from "../testkit/fake-google/server.js";
 import { freePort } from "../testkit/ports.js";
 
@@ -27,7 +30,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 
 const email = "demo@example.com";
 const google = await startFakeGoogle();
-const refreshToken = google.addAccount(email);
+google.addAccount(email);
 const dataDir = mkdtempSync(join(tmpdir(), "taskcal-demo-"));
 const port = Number(process.env.PORT ?? (once ? await freePort() : 8080));
 const config = loadConfig({
@@ -35,6 +38,7 @@ const config = loadConfig({
   PORT: String(port),
   GOOGLE_API_ROOT_URL: google.rootUrl,
   GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
+  GOOGLE_OAUTH_AUTH_URL: google.authUrl,
   PUBLIC_URL: `http://127.0.0.1:${port}`,
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
 });
@@ -59,12 +63,14 @@ async function shutdown(code: number) {
 }
 
 try {
-  await api("PATCH", "/api/settings", {
-    googleClientId: google.clientId,
-    googleClientSecret: google.clientSecret,
-    defaultRefreshToken: refreshToken,
-    pollIntervalSeconds: 30,
-  });
+  await api("PATCH", "/api/settings", { googleClientId: google.clientId, googleClientSecret: google.clientSecret, pollIntervalSeconds: 30 });
+  // What an administrator does in a browser: sign in, open the start link, consent on Google's screen.
+  const browser = new Browser();
+  const signIn = await browser.request("POST", `${service.url}/session`, { json: { token: service.adminToken } });
+  if (signIn.status !== 200) throw new Error(`demo: sign-in answered ${signIn.status}`);
+  const consent = await browser.open(`${service.url}/oauth/google/start?target=company`);
+  if (consent.status !== 200) throw new Error(`demo: the consent flow ended with ${consent.status}: ${consent.text}`);
+  say(`Consent: a browser signed in, opened /oauth/google/start?target=company and consented as ${email}; no token was pasted.`);
   const type = await api("POST", "/api/event-types", {
     name: "Sales offer",
     googleSync: true,
@@ -114,6 +120,7 @@ try {
   if (once) await shutdown(0);
   say(`API      ${service.url}   (Authorization: Bearer ${service.adminToken})`);
   say(`Docs     ${service.url}/docs`);
+  say(`Connect  sign in (POST /session, e.g. on /docs), then open ${service.url}/oauth/google/start?target=operator&operatorId=${operator.id}`);
   say(`Actors   curl -H "Authorization: Bearer ${service.adminToken}" ${service.url}/api/actors`);
   say(`Google   a fake at ${google.rootUrl} (account ${email}); data in ${dataDir}, removed on exit.`);
   say("Create tasks through the API and watch them appear; Ctrl-C stops the demo.");

@@ -20,7 +20,9 @@ describe("configuration (§4)", () => {
       secretKeyPrevious: undefined,
       googleApiRootUrl: "https://www.googleapis.com/",
       googleOAuthTokenUrl: "https://oauth2.googleapis.com/token",
+      googleOAuthAuthUrl: "https://accounts.google.com/o/oauth2/v2/auth",
       publicUrl: undefined,
+      oauthRedirectBaseUrl: undefined,
       caldavEgress: { allowHttp: false, allowedHosts: [] },
       logLevel: "info",
       providerModules: [],
@@ -44,6 +46,11 @@ describe("configuration (§4)", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ ADMIN_TOKEN: "short" })).toThrow(/ADMIN_TOKEN/);
+    expect(() => loadConfig({ GOOGLE_OAUTH_AUTH_URL: "accounts.google.com" })).toThrow(/GOOGLE_OAUTH_AUTH_URL/);
+    expect(() => loadConfig({ OAUTH_REDIRECT_BASE_URL: "https://taskcal.example.com/?x=1" })).toThrow(
+      /OAUTH_REDIRECT_BASE_URL: must be a plain base/,
+    );
+    expect(loadConfig({ OAUTH_REDIRECT_BASE_URL: "https://taskcal.example.com/sync" }).oauthRedirectBaseUrl).toBe("https://taskcal.example.com/sync");
   });
 
   it("bearer tokens under 16 characters are refused, under 32 warned about; the read-only token differs from the admin token", () => {

@@ -48,7 +48,7 @@ let sharedPglite: Promise<Database> | null = null;
 // One statement list run in one transaction: an engine still winding down on
 // another connection must never see (or re-create) an empty settings table.
 const RESET = [
-  "truncate journal, links, binding_state, bindings, tasks, task_counters, operators, event_types, provider_settings, settings, audit_log restart identity cascade",
+  "truncate journal, links, binding_state, bindings, tasks, task_counters, operators, event_types, provider_settings, settings, audit_log, sessions, oauth_states, credential_health restart identity cascade",
   "insert into settings (id) values (1) on conflict do nothing",
 ];
 

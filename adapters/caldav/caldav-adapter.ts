@@ -17,7 +17,7 @@ import {
 } from "../types.js";
 import { etagScanChanges, type ResourceChanges, resourceUrl, type SyncStrategy, strategyOfToken, syncCollectionChanges } from "./change-feed.js";
 import type { DavClient } from "./dav-client.js";
-import { discoverCalendarHome, discoverPrincipal, findOrCreateCalendar, supportsSyncCollection } from "./discovery.js";
+import { discoverCalendarHome, discoverPrincipal, findCalendar, findOrCreateCalendar, supportsSyncCollection } from "./discovery.js";
 import { applyEventData, type Component, newCalendar, newEvent, parseCalendar } from "./ical-mapping.js";
 import {
   type ExpansionRange,
@@ -71,6 +71,11 @@ export class CalDavAdapter implements CalendarAdapter {
   async findOrCreateCalendar(name: string): Promise<CalendarRef> {
     const home = await discoverCalendarHome(this.client, await this.principalUrl());
     return findOrCreateCalendar(this.client, home, name);
+  }
+
+  async findCalendar(name: string): Promise<CalendarRef | null> {
+    const home = await discoverCalendarHome(this.client, await this.principalUrl());
+    return findCalendar(this.client, home, name);
   }
 
   /** Resource names are per collection, so the task id alone never meets a copy of itself elsewhere. */

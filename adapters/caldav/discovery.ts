@@ -22,7 +22,8 @@ export async function discoverCalendarHome(client: DavClient, principal: URL): P
   return client.resolve(href);
 }
 
-export async function findOrCreateCalendar(client: DavClient, home: URL, name: string): Promise<CalendarRef> {
+/** The calendar of that display name in the home; the first by path when several have it. */
+export async function findCalendar(client: DavClient, home: URL, name: string): Promise<CalendarRef | null> {
   const responses = await client.xml(
     "PROPFIND",
     home,
@@ -34,8 +35,12 @@ export async function findOrCreateCalendar(client: DavClient, home: URL, name: s
     .filter((response) => text(response.props?.displayname) === name)
     .map((response) => client.resolve(response.href!).pathname)
     .sort();
-  if (matches.length) return { id: matches[0], name, created: false };
+  return matches.length ? { id: matches[0], name, created: false } : null;
+}
 
+export async function findOrCreateCalendar(client: DavClient, home: URL, name: string): Promise<CalendarRef> {
+  const found = await findCalendar(client, home, name);
+  if (found) return found;
   const url = new URL(`${randomUUID()}/`, home.href.endsWith("/") ? home : `${home.href}/`);
   await client.xml("MKCALENDAR", url, {
     "c:mkcalendar": {

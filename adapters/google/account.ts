@@ -1,50 +1,59 @@
 import { calendar, type calendar_v3 } from "@googleapis/calendar";
-import { OAuth2Client } from "google-auth-library";
+import type { OAuth2Client } from "google-auth-library";
 import type { Logger } from "pino";
 import type { CallPriority, Pacer } from "../pacer.js";
 import { type RetryPolicy, retryDelayMs } from "../retry-policy.js";
 import type { AdapterError } from "../types.js";
-import { httpStatus, toAdapterError } from "./errors.js";
+import { type GoogleSignIn, httpStatus, toAdapterError } from "./errors.js";
 
 export interface GoogleAccountOptions {
   apiRootUrl: string;
-  tokenUrl: string;
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
+  /** Signed in: an OAuth2Client holding a refresh token, or a JWT client acting as a Workspace user. */
+  auth: OAuth2Client;
+  signIn: GoogleSignIn;
+  /** The pace this account keeps until its identity is known (then it joins its account's, see learnIdentity). */
   pacer: Pacer;
+  /** The shared pacer of an account identity (its e-mail): calls of every credential of one account share one quota (R17). */
+  pacerOf?(identity: string): Pacer;
   retry: RetryPolicy;
   timeoutMs: number;
   logger?: Pick<Logger, "debug" | "warn">;
 }
 
 /**
- * One Google account as every adapter on it shares it: the OAuth client (one
+ * One Google credential as every adapter on it shares it: the OAuth client (one
  * token refresh for all), the API client and the pacer. `call` is the only way
  * to Google: it waits for the pacer, retries what is worth retrying a few
  * times, and turns failures into adapter errors.
  */
 export class GoogleAccount {
   readonly api: calendar_v3.Calendar;
-  private readonly auth: OAuth2Client;
+  private pacer: Pacer;
+  private identity: string | undefined;
 
   constructor(private readonly options: GoogleAccountOptions) {
-    this.auth = new OAuth2Client({
-      clientId: options.clientId,
-      clientSecret: options.clientSecret,
-      endpoints: { oauth2TokenUrl: options.tokenUrl },
-    });
-    this.auth.setCredentials({ refresh_token: options.refreshToken });
+    this.pacer = options.pacer;
     this.api = calendar({
       version: "v3",
       // Two copies of google-auth-library (ours, and the one under
       // googleapis-common) whose types differ only in private members.
-      auth: this.auth as unknown as calendar_v3.Options["auth"],
+      auth: options.auth as unknown as calendar_v3.Options["auth"],
       rootUrl: options.apiRootUrl,
       // Retries are ours (below), paced and bounded; the library's would bypass the pacer.
       retry: false,
       timeout: options.timeoutMs,
     });
+  }
+
+  /**
+   * The credential turned out to be this account (a pasted token says whose it
+   * is only when asked): from now on its calls go through that account's
+   * pacer, shared with every other credential of the same account.
+   */
+  learnIdentity(identity: string): void {
+    if (this.identity === identity || !this.options.pacerOf) return;
+    this.identity = identity;
+    this.pacer = this.options.pacerOf(identity);
   }
 
   async call<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>): Promise<T> {
@@ -66,17 +75,18 @@ export class GoogleAccount {
 
   private async attempt<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>): Promise<T> {
     for (let reauthorized = false; ; reauthorized = true) {
-      await this.options.pacer.acquire(priority);
+      await this.pacer.acquire(priority);
       try {
         return (await request()).data;
       } catch (error) {
         // A 401 means the access token died early (revoked session, clock skew):
-        // drop it and let the client refresh once before calling it revoked.
+        // drop it and let the client get a new one once before calling it revoked.
         if (httpStatus(error) === 401 && !reauthorized) {
-          this.auth.setCredentials({ refresh_token: this.options.refreshToken });
+          const { auth } = this.options;
+          auth.setCredentials({ refresh_token: auth.credentials.refresh_token, expiry_date: 1 });
           continue;
         }
-        const failure = toAdapterError(error, operation);
+        const failure = toAdapterError(error, operation, this.options.signIn);
         if (!failure.retryable) this.options.logger?.warn({ operation, code: failure.code, status: failure.status }, failure.message);
         throw failure;
       }

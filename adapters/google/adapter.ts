@@ -35,10 +35,11 @@ export class GoogleAdapter implements CalendarAdapter {
   async accountId(): Promise<string> {
     // The primary calendar's id is the account's e-mail.
     const calendar = await this.account.call("calendars.get", "read", () => this.api.calendars.get({ calendarId: "primary" }));
+    this.account.learnIdentity(calendar.id!);
     return calendar.id!;
   }
 
-  async findOrCreateCalendar(name: string): Promise<CalendarRef> {
+  async findCalendar(name: string): Promise<CalendarRef | null> {
     let pageToken: string | undefined;
     do {
       const page = await this.account.call("calendarList.list", "read", () =>
@@ -48,6 +49,12 @@ export class GoogleAdapter implements CalendarAdapter {
       if (found) return { id: found.id!, name, created: false, writable: found.accessRole === "owner" || found.accessRole === "writer" };
       pageToken = page.nextPageToken ?? undefined;
     } while (pageToken);
+    return null;
+  }
+
+  async findOrCreateCalendar(name: string): Promise<CalendarRef> {
+    const found = await this.findCalendar(name);
+    if (found) return found;
     const created = await this.account.call("calendars.insert", "write", () => this.api.calendars.insert({ requestBody: { summary: name } }));
     return { id: created.id!, name, created: true, writable: true };
   }

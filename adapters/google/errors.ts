@@ -28,6 +28,21 @@ const QUOTA_WAIT_MS: Record<string, number> = { quotaExceeded: 15 * 60_000, dail
 /** OAuth token endpoint errors that only an administrator can fix. */
 const AUTH_ERRORS = new Set(["invalid_grant", "invalid_client", "unauthorized_client"]);
 
+/** How the account signs in: a user's refresh token, or a service account acting as a Workspace user. */
+export type GoogleSignIn = "refresh-token" | "service-account";
+
+/** What an administrator does about a refusal of the token endpoint; Google's own description (never a secret) is quoted. */
+function authRefusal(operation: string, error: string, description: string, signIn: GoogleSignIn): string {
+  const said = `${error}${description ? `: ${description.slice(0, 200)}` : ""}`;
+  if (signIn === "service-account") {
+    return `${operation}: Google refused the service account (${said}). Check that the Workspace administrator granted it domain-wide delegation for the calendar scope, and that the operator's workspaceEmail is a user of the domain`;
+  }
+  if (error === "invalid_grant") {
+    return `${operation}: Google refused the refresh token (${said}): it was revoked, or it expired. An OAuth app in "Testing" publishing status gets refresh tokens that expire after 7 days: publish it ("In production") in the Google Cloud Console. Authorize the account again`;
+  }
+  return `${operation}: Google refused the OAuth client (${said}): check the client id and secret in the settings, then authorize the account again`;
+}
+
 export function httpStatus(error: unknown): number | undefined {
   return (error as HttpFailure | undefined)?.response?.status;
 }
@@ -37,7 +52,7 @@ export function httpStatus(error: unknown): number | undefined {
  * errors. Messages are built from the status, Google's reason and Google's
  * message only, never from the request (which carries tokens and secrets).
  */
-export function toAdapterError(error: unknown, operation: string): AdapterError {
+export function toAdapterError(error: unknown, operation: string, signIn: GoogleSignIn = "refresh-token"): AdapterError {
   if (error instanceof AdapterError) return error;
   const failure = (error ?? {}) as HttpFailure;
   const response = failure.response;
@@ -48,11 +63,12 @@ export function toAdapterError(error: unknown, operation: string): AdapterError 
     return new Permanent(`${operation}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const { status } = response;
-  const data = (response.data ?? {}) as { error?: unknown };
+  const data = (response.data ?? {}) as { error?: unknown; error_description?: unknown };
   if (typeof data.error === "string") {
     // The token endpoint answers {error: "invalid_grant", error_description}.
     if (AUTH_ERRORS.has(data.error)) {
-      return new AuthRevoked(`${operation}: Google refused the OAuth credentials (${data.error}); authorize the account again`, status);
+      const description = typeof data.error_description === "string" ? data.error_description : "";
+      return new AuthRevoked(authRefusal(operation, data.error, description, signIn), status);
     }
     return status >= 500 || status === 429
       ? new Transient(`${operation}: the token endpoint answered ${status}`, status)

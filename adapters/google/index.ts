@@ -5,6 +5,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry-policy.js";
 import type { CalendarAdapter } from "../types.js";
 import { GoogleAccount } from "./account.js";
 import { GoogleAdapter } from "./adapter.js";
+import { refreshTokenClient, type ServiceAccountKey, serviceAccountClient } from "./sign-in.js";
 
 export type { RetryPolicy } from "../retry-policy.js";
 
@@ -22,12 +23,10 @@ export interface GoogleAdapterOptions {
   timeoutMs?: number;
 }
 
-/** One Google account as an OAuth client and a refresh token. */
-export interface GoogleAccountCredentials {
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
-}
+/** One Google account: an OAuth client and a user's refresh token, or a service account acting as a Workspace user. */
+export type GoogleAccountCredentials =
+  | { clientId: string; clientSecret: string; refreshToken: string }
+  | { serviceAccount: ServiceAccountKey; subject: string };
 
 export interface GoogleAdapterFactory {
   (credentials: GoogleAccountCredentials): CalendarAdapter;
@@ -36,32 +35,42 @@ export interface GoogleAdapterFactory {
 }
 
 /**
- * Makes Google adapters. Adapters on the same account (client id + refresh
- * token) share one pacer, so all bindings of a company token together stay
- * under the account's quota (SPEC R17), and one OAuth client.
+ * Makes Google adapters. Adapters on the same credential share one OAuth
+ * client; all credentials of one Google account share one pacer, so all its
+ * bindings together stay under the account's quota (SPEC R17), however many
+ * tokens it was connected with. A refresh token's account is known once its
+ * first call (accountId) has said whose it is; until then it paces alone. A
+ * service account acts as a named user, so its pacer is known at once.
  */
 export function createGoogleAdapterFactory(options: GoogleAdapterOptions): GoogleAdapterFactory {
   let requestsPerMinute = options.requestsPerMinute;
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const pacers = new Map<string, Pacer>();
   const accounts = new Map<string, GoogleAccount>();
+  const pacerFor = (key: string) => {
+    let pacer = pacers.get(key);
+    if (!pacer) pacers.set(key, (pacer = new Pacer(requestsPerMinute)));
+    return pacer;
+  };
+  // Identities compare as Google compares e-mails: without regard to case.
+  const pacerOf = (identity: string) => pacerFor(`account:${identity.toLowerCase()}`);
 
   const factory = (credentials: GoogleAccountCredentials): CalendarAdapter => {
-    const { clientId, clientSecret, refreshToken } = credentials;
-    // Hashed keys: the map holds no secret in clear.
-    const pacerKey = digest(clientId, refreshToken);
-    let pacer = pacers.get(pacerKey);
-    if (!pacer) pacers.set(pacerKey, (pacer = new Pacer(requestsPerMinute)));
-    const accountKey = digest(clientId, clientSecret, refreshToken);
+    const delegated = "serviceAccount" in credentials;
+    // Hashed keys: the maps hold no secret in clear.
+    const accountKey = delegated
+      ? digest(credentials.serviceAccount.client_email, credentials.serviceAccount.private_key, credentials.subject)
+      : digest(credentials.clientId, credentials.clientSecret, credentials.refreshToken);
     let account = accounts.get(accountKey);
     if (!account) {
       account = new GoogleAccount({
         apiRootUrl: options.apiRootUrl,
-        tokenUrl: options.tokenUrl,
-        clientId,
-        clientSecret,
-        refreshToken,
-        pacer,
+        auth: delegated
+          ? serviceAccountClient(credentials.serviceAccount, credentials.subject, options.tokenUrl)
+          : refreshTokenClient(credentials, options.tokenUrl),
+        signIn: delegated ? "service-account" : "refresh-token",
+        pacer: delegated ? pacerOf(credentials.subject) : pacerFor(`credential:${accountKey}`),
+        pacerOf,
         retry,
         timeoutMs: options.timeoutMs ?? 30_000,
         logger: options.logger,

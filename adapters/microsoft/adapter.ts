@@ -82,8 +82,11 @@ export class MicrosoftAdapter implements CalendarAdapter {
     }
   }
 
-  /** Every page of the calendar list; an exact name first, else the one Outlook counts as the same (case aside). */
-  private async findCalendar(name: string): Promise<CalendarRef | null> {
+  /**
+   * The calendar of that name, if the mailbox has one (a connection test creates nothing): every page of the
+   * calendar list, an exact name first, else the one Outlook counts as the same (case aside).
+   */
+  async findCalendar(name: string): Promise<CalendarRef | null> {
     const calendars: GraphCalendar[] = [];
     for (let path: string | undefined = `me/calendars?$top=${CALENDAR_PAGE}`; path; ) {
       const page: GraphPage<GraphCalendar> = await this.mailbox.call("calendars.list", { path, priority: "read" });

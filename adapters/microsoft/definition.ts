@@ -12,17 +12,14 @@ const DEFAULT_GRAPH = "https://graph.microsoft.com/v1.0/";
 const PAGE_SIZE = 100;
 
 /**
- * The OAuth side as plain data, for a consent flow to use: authorization code
- * with PKCE at `{authority}{tenant}/oauth2/v2.0/authorize`, refresh tokens at
- * `…/token` ("Microsoft identity platform and OAuth 2.0 authorization code
- * flow"); offline_access for the refresh token, Calendars.ReadWrite for Graph.
+ * Graph's delegated scopes: offline_access for the refresh token,
+ * Calendars.ReadWrite for the calendars ("Microsoft identity platform and
+ * OAuth 2.0 authorization code flow").
  */
-export const MICROSOFT_OAUTH = {
-  authorizePath: "{tenant}/oauth2/v2.0/authorize",
-  tokenPath: "{tenant}/oauth2/v2.0/token",
-  scopes: ["offline_access", "https://graph.microsoft.com/Calendars.ReadWrite"],
-  pkce: "S256",
-} as const;
+export const MICROSOFT_SCOPES = ["offline_access", "https://graph.microsoft.com/Calendars.ReadWrite"];
+
+/** The identity platform's OAuth 2.0 endpoints of the app's tenant. */
+const oauthBase = (company: MicrosoftCompanySettings) => `${company.authorityUrl}${encodeURIComponent(company.tenant)}/oauth2/v2.0/`;
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -97,15 +94,28 @@ export function microsoftProvider(options: MicrosoftAdapterOptions = {}) {
       }
       return factory({
         graphUrl: company.graphUrl,
-        tokenUrl: `${company.authorityUrl}${encodeURIComponent(company.tenant)}/oauth2/v2.0/token`,
+        tokenUrl: `${oauthBase(company)}token`,
         clientId: company.clientId,
         clientSecret: company.clientSecret,
         refreshToken: account.refreshToken,
-        scopes: MICROSOFT_OAUTH.scopes,
+        scopes: MICROSOFT_SCOPES,
         requestsPerMinute: company.requestsPerMinute,
       });
     },
     companyChanged: (company) => factory.setRequestsPerMinute(company.requestsPerMinute),
     webhook: microsoftWebhook,
+    // The consent flow (GET /oauth/microsoft/start): the ID token (openid) names the mailbox's user.
+    oauth: {
+      endpoints: (company) => ({ authorizationUrl: `${oauthBase(company)}authorize`, tokenUrl: `${oauthBase(company)}token` }),
+      client: (company) => (company.clientId && company.clientSecret ? { clientId: company.clientId, clientSecret: company.clientSecret } : null),
+      scopes: [...MICROSOFT_SCOPES, "openid"],
+      // The account picker every time, so the administrator chooses which mailbox is connected.
+      authorizationParams: { prompt: "select_account" },
+      accountField: "refreshToken",
+      companyField: "defaultRefreshToken",
+      // The user's object id, as accountId() gives it (stable across renames of the mailbox address).
+      identity: ({ idTokenClaims }) => (typeof idTokenClaims?.oid === "string" ? idTokenClaims.oid : null),
+      accessSettingsUrl: "https://myapplications.microsoft.com/",
+    },
   });
 }

@@ -3,15 +3,30 @@
 // process), controls go to the engine.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { actorView, actorViews, failureViews } from "../../db/queries/actors.js";
+import { type ActorView, actorView, actorViews, failureViews } from "../../db/queries/actors.js";
 import { journalOf } from "../../db/queries/journal.js";
+import { listOperators } from "../../db/queries/operators.js";
 import type { AppEnv } from "../deps.js";
 import { ApiError, notFound } from "../errors.js";
+import { operatorConsentUrl } from "../oauth/links.js";
 import { createRouter } from "../router.js";
 import { ActorCommandSchema, ActorSchema, ActorStateSchema, FailureSchema, JournalEntrySchema, JournalQuerySchema } from "../schemas/actors.js";
 import { errors, IdParam, jsonResponse, security } from "../schemas/common.js";
 
 const tags = ["actors"];
+
+/** A refused credential's actors point at the consent flow that connects it again. */
+async function withReauthorizeUrls(c: Context<AppEnv>, views: ActorView[]): Promise<ActorView[]> {
+  const refused = views.filter((view) => view.lastError?.code === "auth_revoked");
+  if (refused.length === 0) return views;
+  const operators = new Map((await listOperators(c.var.db)).map((operator) => [operator.id, operator]));
+  for (const view of refused) {
+    const operator = operators.get(view.operatorId);
+    const url = operator ? operatorConsentUrl(c, c.var.providers, operator) : null;
+    if (url) view.lastError = { ...view.lastError!, reauthorizeUrl: url };
+  }
+  return views;
+}
 
 function engineOf(c: Context<AppEnv>) {
   const engine = c.var.engine;
@@ -29,7 +44,7 @@ export const actorRoutes = createRouter()
       security,
       responses: { 200: jsonResponse(z.array(ActorSchema), "Actors, oldest binding first"), ...errors(503) },
     }),
-    async (c) => c.json(await actorViews(c.var.db), 200),
+    async (c) => c.json(await withReauthorizeUrls(c, await actorViews(c.var.db)), 200),
   )
   .openapi(
     createRoute({
@@ -45,7 +60,8 @@ export const actorRoutes = createRouter()
       const { id } = c.req.valid("param");
       const actor = await actorView(c.var.db, id);
       if (!actor) throw notFound("actor", id);
-      return c.json(actor, 200);
+      const [shown] = await withReauthorizeUrls(c, [actor]);
+      return c.json(shown, 200);
     },
   )
   .openapi(

@@ -14,7 +14,15 @@ export const ActorSchema = z
     state: ActorStateSchema,
     lastSyncAt: z.string().nullable(),
     lastError: z
-      .object({ code: z.string(), message: z.string().openapi({ description: "What is wrong and what to do about it" }), at: z.string() })
+      .object({
+        code: z.string(),
+        message: z.string().openapi({ description: "What is wrong and what to do about it" }),
+        at: z.string(),
+        reauthorizeUrl: z
+          .string()
+          .optional()
+          .openapi({ description: "With auth_revoked, where a provider has a consent flow: open it in a browser to connect the account again" }),
+      })
       .nullable(),
     stats: z.object({
       pushed: z.number().int(),

@@ -22,8 +22,8 @@ export const IdParam = z.object({
 
 const errorDescriptions = {
   400: "Invalid input: wrong types, unknown fields, malformed JSON (the field is named)",
-  401: "Missing or wrong bearer token",
-  403: "The read-only token on a write (it may only GET)",
+  401: "Missing or wrong bearer token (or no live session)",
+  403: "The read-only token on a write (it may only GET), or a session's change without its X-CSRF-Token",
   404: "Unknown id",
   409: "Clash with existing data",
   412: "If-Match names a version the resource no longer has",
@@ -68,7 +68,8 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { description, content: { "application/json": { schema } } } as const;
 }
 
-export const security = [{ bearerAuth: [] }];
+/** The admin's ways in: the bearer token, or the cookie of a session signed in with it (POST /session). */
+export const security: Record<string, string[]>[] = [{ bearerAuth: [] }, { sessionCookie: [] }];
 
 // PostgreSQL text cannot hold NUL characters.
 const noNul = [(value: string) => !value.includes("\u0000"), { error: "must not contain NUL characters" }] as const;

@@ -15,7 +15,7 @@ export interface ActorView {
   calendarName: string;
   state: ActorStateName;
   lastSyncAt: string | null;
-  lastError: { code: string; message: string; at: string } | null;
+  lastError: { code: string; message: string; at: string; reauthorizeUrl?: string } | null;
   stats: { pushed: number; pulled: number; conflicts: number; errors: number; failures: number };
 }
 

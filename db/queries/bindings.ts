@@ -145,3 +145,30 @@ export async function sharedAccountHolder(
     .limit(1);
   return holder ?? null;
 }
+
+export interface SyncingBinding {
+  bindingId: string;
+  operatorId: string;
+  provider: string;
+  useConfigToken: boolean;
+}
+
+/** Every binding that syncs and whose operator it is: which credential each signs in with follows from these. */
+export function syncingBindingOperators(db: Db): Promise<SyncingBinding[]> {
+  return db
+    .select({ bindingId: bindings.id, operatorId: operators.id, provider: operators.provider, useConfigToken: operators.useConfigToken })
+    .from(bindings)
+    .innerJoin(operators, eq(operators.id, bindings.operatorId))
+    .innerJoin(eventTypes, eq(eventTypes.id, bindings.eventTypeId))
+    .where(bindingSyncs)
+    .orderBy(asc(bindings.createdAt), asc(bindings.id));
+}
+
+/** The binding that holds this calendar of this account (R5), if any. */
+export async function calendarHolder(db: Db, accountId: string, calendarId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ bindingId: calendarClaims.bindingId })
+    .from(calendarClaims)
+    .where(and(eq(calendarClaims.accountId, accountId), eq(calendarClaims.calendarId, calendarId)));
+  return row?.bindingId ?? null;
+}

@@ -17,9 +17,12 @@ export function googleResource(data: Partial<EventData>): Partial<GoogleEvent> {
   };
 }
 
+/** A user's refresh token with the OAuth client. */
+type RefreshTokenCredentials = Extract<GoogleAccountCredentials, { refreshToken: string }>;
+
 export interface GoogleTestAccount {
   email: string;
-  credentials: GoogleAccountCredentials;
+  credentials: RefreshTokenCredentials;
   adapter: CalendarAdapter;
 }
 
@@ -36,7 +39,7 @@ export function googleAccount(
   }),
 ): GoogleTestAccount {
   const email = `${randomUUID().slice(0, 8)}@example.com`;
-  const credentials: GoogleAccountCredentials = {
+  const credentials: RefreshTokenCredentials = {
     clientId: google.clientId,
     clientSecret: google.clientSecret,
     refreshToken: google.addAccount(email),

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
-import { MICROSOFT_OAUTH } from "../../adapters/microsoft/definition.js";
+import { MICROSOFT_SCOPES } from "../../adapters/microsoft/definition.js";
 import { createMicrosoftAdapterFactory, type MicrosoftAccountCredentials, type MicrosoftAdapterOptions } from "../../adapters/microsoft/index.js";
 import type { CalendarAdapter, EventData, EventTime } from "../../adapters/types.js";
 import type { FakeGraph } from "../../testkit/fake-graph/server.js";
@@ -47,7 +47,7 @@ export function microsoftAccount(
     clientId: graph.clientId,
     clientSecret: graph.clientSecret,
     refreshToken: graph.addAccount(email),
-    scopes: MICROSOFT_OAUTH.scopes,
+    scopes: MICROSOFT_SCOPES,
     requestsPerMinute: 600_000,
   };
   return { email, credentials, adapter: factory(credentials) };

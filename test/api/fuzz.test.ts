@@ -8,8 +8,10 @@
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SignInThrottle } from "../../api/sign-in-throttle.js";
 import type { EngineControl } from "../../engine/engine-control.js";
 import { backend } from "../../testkit/database.js";
+import { builtInRegistry } from "../../testkit/providers.js";
 import { ADMIN_TOKEN, type ApiHarness, openApi } from "./api-harness.js";
 
 /** Per route; the issue asks for at least 500. */
@@ -386,7 +388,19 @@ function requestFor(operation: Operation, doc: Schema, mode: Mode): fc.Arbitrary
 }
 
 // The routes come from the document before the tests are declared: one test per route.
-const api: ApiHarness = await openApi({ engine: noActors });
+// Generated sign-ins (POST /session) fail by the hundred: a throttle that never closes keeps the other routes reachable.
+// Connection tests (POST /api/operators/{id}/test) meet calendars that refuse at once, instead of waiting on a network there is not.
+const refused = async () => {
+  throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
+};
+const api: ApiHarness = await openApi({
+  engine: noActors,
+  signInThrottle: new SignInThrottle({ attempts: Number.MAX_SAFE_INTEGER }),
+  providers: builtInRegistry({
+    google: { apiRootUrl: "http://127.0.0.1:9/", tokenUrl: "http://127.0.0.1:9/token", retry: { maxAttempts: 1 }, timeoutMs: 1_000 },
+    caldav: { fetch: refused, timeoutMs: 1_000 },
+  }),
+});
 const doc: Schema = (await api.call("GET", "/openapi.json", undefined, { token: null })).body;
 const operations: Operation[] = Object.entries<Record<string, any>>(doc.paths).flatMap(([template, item]) =>
   Object.entries(item).map(([method, operation]) => ({

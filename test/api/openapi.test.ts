@@ -37,6 +37,13 @@ const specRoutes = [
   "get /api/providers",
   "get /api/providers/{id}/settings",
   "patch /api/providers/{id}/settings",
+  "get /oauth/{provider}/start",
+  "get /oauth/{provider}/callback",
+  "get /api/credentials",
+  "post /api/operators/{id}/test",
+  "post /session",
+  "get /session",
+  "delete /session",
 ];
 
 const methods = ["get", "put", "post", "delete", "patch"];
@@ -70,13 +77,14 @@ describe(`OpenAPI document and reference page (${backend})`, () => {
     expect(new Set(documented())).toEqual(new Set(served));
   });
 
-  it("every /api operation declares the bearer scheme, its 401 and 429, writes their 403; every reference resolves", () => {
+  it("every /api operation declares the bearer scheme and the session cookie, its 401 and 429, writes their 403; every reference resolves", () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.components.securitySchemes.sessionCookie).toMatchObject({ type: "apiKey", in: "cookie", name: "taskcal_session" });
     for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
       for (const [method, operation] of Object.entries<any>(item)) {
         expect(Object.keys(operation.responses).length, `${method} ${path}`).toBeGreaterThan(0);
         if (!path.startsWith("/api/")) continue;
-        expect(operation.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+        expect(operation.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
         expect(operation.responses["401"], `${method} ${path}`).toBeDefined();
         expect(operation.responses["429"].headers["Retry-After"], `${method} ${path}`).toBeDefined();
         // The read-only token: refused on every write, never on a read.

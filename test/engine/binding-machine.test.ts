@@ -153,6 +153,36 @@ describe("the binding machine with a simulated clock", () => {
     expect(h.passes.at(-1)).toMatchObject({ mode: "changes", retryFailures: true });
   });
 
+  it("R16: a credential another binding found refused stops this one at once, mid-pass too; a paused one stays paused", async () => {
+    const refusal = { code: "auth_revoked", message: "refused", at: new Date(0).toISOString() };
+    let finish: (outcome: SyncOutcome) => void = () => {};
+    let passes = 0;
+    const h = harness({
+      answer: () => (passes++ === 0 ? { again: false, channelExpiresAt: null } : new Promise((resolve) => (finish = resolve))),
+    });
+    running = h.actor.start();
+    await flush();
+    h.actor.send({ type: "SYNC_NOW" });
+    await flush();
+    const inFlight = h.passes.at(-1)!;
+    h.actor.send({ type: "CREDENTIAL_REFUSED", error: refusal });
+    await flush();
+    expect(h.state()).toBe("error");
+    expect(h.actor.getSnapshot().context.lastError).toBe(refusal);
+    expect(inFlight.signal.aborted).toBe(true);
+    finish({ again: false, channelExpiresAt: null });
+    await advance(h.clock, 10 * POLL, 60_000);
+    expect(h.state()).toBe("error");
+
+    const paused = harness();
+    running = paused.actor.start();
+    paused.actor.send({ type: "PAUSE" });
+    paused.actor.send({ type: "CREDENTIAL_REFUSED", error: refusal });
+    await flush();
+    expect(paused.state()).toBe("paused");
+    h.actor.stop();
+  });
+
   it("R16: an expired sync token (410) makes the next pass a full import", async () => {
     let expired = true;
     const h = harness({

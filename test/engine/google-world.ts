@@ -9,19 +9,20 @@ import { createApp } from "../../api/app.js";
 import type { ActorStateName as ActorState } from "../../db/enums.js";
 import { SecretBox } from "../../db/secret-box.js";
 import { Supervisor } from "../../engine/supervisor.js";
+import { createLogger } from "../../logger.js";
+import { Browser } from "../../testkit/browser.js";
 import { openTestDatabase, type TestDatabase } from "../../testkit/database.js";
 import { type FakeGoogle, startFakeGoogle } from "../../testkit/fake-google/server.js";
 import { jsonClient, ok } from "../../testkit/json-client.js";
 import { freePort } from "../../testkit/ports.js";
 
-const ADMIN = "google-world-admin-token";
+export const ADMIN = "google-world-admin-token";
 
 export interface GoogleWorld {
   google: FakeGoogle;
+  app: ReturnType<typeof createApp>;
   database: TestDatabase;
   supervisor: Supervisor;
-  /** The HTTP app itself, for requests without the admin token (webhooks). */
-  app: ReturnType<typeof createApp>;
   email: string;
   refreshToken: string;
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -33,12 +34,20 @@ export interface GoogleWorld {
   }): Promise<{ typeId: string; operatorId: string; bindingId: string; calendarId: string }>;
   waitForState(bindingId: string, state: ActorState): Promise<void>;
   settle(bindingId: string): Promise<void>;
+  /** A browser in which the app is http://localhost (served in process) and Google is the fake. */
+  browser(): Browser;
+  /** The company settings with the fake's OAuth client, no account connected. */
+  setClient(extra?: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface GoogleWorldOptions {
   /** Serve the app over HTTP and open push channels to its webhook. */
   webhook?: boolean;
+  /** Every log line goes here (at debug level), for tests that check what is never logged. */
+  logLines?: string[];
+  /** Changes the Google provider's definition before it is registered (a provider that says less). */
+  adaptProvider?: (definition: ReturnType<typeof googleProvider>) => ReturnType<typeof googleProvider>;
   quota?: { limit: number; windowMs: number };
 }
 
@@ -48,9 +57,13 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
   const refreshToken = google.addAccount(email);
   const database = await openTestDatabase();
   const secrets = new SecretBox("google-world-key");
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const logLines = options.logLines;
+  const logger = logLines
+    ? createLogger("debug", { write: (line: string) => void logLines.push(line) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const providers = new ProviderRegistry();
-  providers.register(googleProvider({ apiRootUrl: google.rootUrl, tokenUrl: google.tokenUrl, retry: { maxAttempts: 1 } }));
+  const definition = googleProvider({ apiRootUrl: google.rootUrl, tokenUrl: google.tokenUrl, authUrl: google.authUrl, retry: { maxAttempts: 1 } });
+  providers.register(options.adaptProvider ? options.adaptProvider(definition) : definition);
   let server: ServerType | undefined;
   let webhookBaseUrl: string | undefined;
   if (options.webhook) {
@@ -73,9 +86,9 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
 
   const world: GoogleWorld = {
     google,
+    app,
     database,
     supervisor,
-    app,
     email,
     refreshToken,
     call: jsonClient((path, init) => app.request(path, init), ADMIN),
@@ -108,6 +121,10 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
     },
     async waitForState(bindingId, state) {
       await expect.poll(async () => (await world.call("GET", `/api/actors/${bindingId}`)).body?.state, { timeout: 15_000 }).toBe(state);
+    },
+    browser: () => new Browser({ "http://localhost": (url, init) => app.request(url.toString(), init) }),
+    async setClient(extra = {}) {
+      ok(await world.call("PATCH", "/api/settings", { googleClientId: google.clientId, googleClientSecret: google.clientSecret, ...extra }));
     },
     async settle(bindingId) {
       await expect.poll(() => supervisor.actorStatus(bindingId)?.idle ?? false, { timeout: 15_000 }).toBe(true);

@@ -12,6 +12,7 @@ import type { ActorStateName as ActorState } from "../../db/enums.js";
 import { SecretBox } from "../../db/secret-box.js";
 import type { Action } from "../../engine/actions.js";
 import { Supervisor } from "../../engine/supervisor.js";
+import { Browser } from "../../testkit/browser.js";
 import { openTestDatabase, type TestDatabase } from "../../testkit/database.js";
 import { type FakeGraph, type FakeGraphOptions, startFakeGraph } from "../../testkit/fake-graph/server.js";
 import { jsonClient, ok } from "../../testkit/json-client.js";
@@ -23,11 +24,15 @@ export interface MicrosoftWorld {
   graph: FakeGraph;
   database: TestDatabase;
   supervisor: Supervisor;
+  /** A browser in which the app is http://localhost (served in process) and Microsoft's sign-in is the fake. */
+  browser(): Browser;
   email: string;
   refreshToken: string;
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Company settings for the app and the company mailbox, a type, an operator on it and a binding; returns their ids. */
   setUp(options?: {
+    /** Leave the company token out (it is to be connected through the consent flow); the actor then waits in error. */
+    withoutToken?: boolean;
     conflictPolicy?: string;
     pollIntervalSeconds?: number;
     monthsBack?: number;
@@ -82,6 +87,7 @@ export async function startMicrosoftWorld(options: MicrosoftWorldOptions = {}): 
     graph,
     database,
     supervisor,
+    browser: () => new Browser({ "http://localhost": (url, init) => app.request(url.toString(), init) }),
     email,
     refreshToken,
     call: jsonClient((path, init) => app.request(path, init), ADMIN),
@@ -98,7 +104,7 @@ export async function startMicrosoftWorld(options: MicrosoftWorldOptions = {}): 
           tenant: graph.tenantId,
           clientId: graph.clientId,
           clientSecret: graph.clientSecret,
-          defaultRefreshToken: refreshToken,
+          ...(setup.withoutToken ? {} : { defaultRefreshToken: refreshToken }),
           authorityUrl: graph.authorityUrl,
           graphUrl: graph.graphUrl,
         }),
@@ -116,10 +122,10 @@ export async function startMicrosoftWorld(options: MicrosoftWorldOptions = {}): 
       const [binding] = ok(
         await world.call("PUT", `/api/operators/${operator.id}/calendars`, [{ eventTypeId: type.id, calendarName: "Anna – meetings" }]),
       );
-      await world.waitForState(binding.bindingId, "incremental");
+      await world.waitForState(binding.bindingId, setup.withoutToken ? "error" : "incremental");
       const calendar = graph.user.calendars(email).find((c) => c.name === "Anna – meetings");
-      expect(calendar).toBeDefined();
-      return { typeId: type.id, operatorId: operator.id, bindingId: binding.bindingId, calendarId: calendar!.id };
+      if (!setup.withoutToken) expect(calendar).toBeDefined();
+      return { typeId: type.id, operatorId: operator.id, bindingId: binding.bindingId, calendarId: calendar?.id ?? "" };
     },
     events: (calendarId) => graph.user.events(email, calendarId),
     tasks: async () => (await world.call("GET", "/api/tasks?limit=500")).body.items,

@@ -16,9 +16,13 @@
  * ```
  *
  * What it serves (paths under `rootUrl`):
+ * - `GET o/oauth2/v2/auth` (`authUrl`) — the consent screen, consenting at once
+ *   (or refusing, when told) and redirecting to the redirect URI (oauth.ts).
  * - `POST token` — `grant_type=refresh_token` with the client id and secret;
  *   unknown or revoked refresh tokens get `400 {"error":"invalid_grant"}`,
- *   a wrong client `401 {"error":"invalid_client"}`. Access tokens are checked on
+ *   a wrong client `401 {"error":"invalid_client"}`; `authorization_code` with
+ *   PKCE, answering an ID token with the e-mail; the JWT-bearer grant of a
+ *   service account with domain-wide delegation. Access tokens are checked on
  *   every API call (missing, unknown or expired → 401 `authError`).
  * - `calendar/v3/users/me/calendarList` (list with maxResults/pageToken, get),
  *   `calendar/v3/calendars` (insert, also listed; get, delete; `primary` is the
@@ -47,15 +51,16 @@
  * Test controls: `injectFaults` (status answers with Google's error body and
  * optional Retry-After, latency, dropped connections; per endpoint, method and
  * path), `invalidateSyncTokens`, `revokeToken`, `expireAccessTokens`,
+ * `oauth.*` (consentAs, refuseConsent, addServiceAccount, setDelegation),
  * `setQuota`, `callLog`, `writeCount`, `rateLimitErrors`, `tokenRequests`,
  * `notifications`, and `user.*` to act as the account's owner in Google's UI
  * (no quota, no log, but changes show in the change feed and notify channels).
  */
-import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { CalendarState } from "./calendar-state.js";
 import { defaultErrorFor, GoogleApiError, notFound } from "./google-errors.js";
+import { GoogleOAuth, OAuthFailure } from "./oauth.js";
 import type { GoogleCalendar, GoogleEvent } from "./resources.js";
 import { type SentNotification, type WatchChannelRecord, WatchChannels } from "./watch-channels.js";
 
@@ -71,6 +76,8 @@ export interface FakeGoogleOptions {
   maxPageSize?: number;
   /** Lifetime of access tokens, seconds. Default 3600. */
   accessTokenTtlSeconds?: number;
+  /** Redirect URIs registered for the OAuth client (exact match). Default: any loopback http(s) URI. */
+  redirectUris?: string[];
 }
 
 /** One injected misbehaviour; it applies to the next `times` matching calls. */
@@ -115,6 +122,8 @@ export interface FakeGoogle {
   rootUrl: string;
   /** OAuth token endpoint. */
   tokenUrl: string;
+  /** OAuth authorization endpoint (the consent screen). */
+  authUrl: string;
   clientId: string;
   clientSecret: string;
   /** Creates the account (and its primary calendar, id = e-mail) and returns a new refresh token for it. */
@@ -145,6 +154,8 @@ export interface FakeGoogle {
   trafficBytes(): number;
   /** Acting as the account's owner in Google's UI. */
   user: UserActions;
+  /** The consent screen and the service accounts: who consents, refusals, keys, delegation. */
+  oauth: Pick<GoogleOAuth, "consentAs" | "refuseConsent" | "nextGrantWithoutRefreshToken" | "addServiceAccount" | "setDelegation">;
   close(): Promise<void>;
 }
 
@@ -164,12 +175,6 @@ export interface UserActions {
   purgeCancelled(email: string, calendarId: string): void;
 }
 
-interface AccessToken {
-  email: string;
-  refreshToken: string;
-  expiresAt: number;
-}
-
 interface Fault extends FaultSpec {
   remaining: number;
 }
@@ -183,8 +188,15 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   const channels = new WatchChannels();
   state.onChange((calendarId) => channels.calendarChanged(calendarId));
 
-  const refreshTokens = new Map<string, string>(); // refresh token → e-mail
-  const accessTokens = new Map<string, AccessToken>();
+  const accounts: string[] = [];
+  const oauth = new GoogleOAuth({
+    clientId,
+    clientSecret,
+    accessTokenTtlSeconds: accessTokenTtl,
+    redirectUris: options.redirectUris,
+    accountExists: (email) => accounts.includes(email),
+    firstAccount: () => accounts[0],
+  });
   const served = new Map<string, number[]>(); // e-mail → times of served calls, for the quota
   const callLog: LoggedCall[] = [];
   let faults: Fault[] = [];
@@ -242,35 +254,31 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   async function handleToken(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     tokenRequests++;
     if ((await applyFault(takeFault("token", req.method ?? "", path))) === "reset") return void req.socket.destroy();
-    const form = new URLSearchParams(await readBody(req));
-    if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
-      return sendJson(res, 401, { error: "invalid_client", error_description: "The OAuth client was not found." });
+    try {
+      sendJson(res, 200, oauth.token(new URLSearchParams(await readBody(req))));
+    } catch (error) {
+      if (!(error instanceof OAuthFailure)) throw error;
+      sendJson(res, error.status, error.body());
     }
-    if (form.get("grant_type") !== "refresh_token") {
-      return sendJson(res, 400, { error: "unsupported_grant_type", error_description: "Invalid grant_type." });
+  }
+
+  function handleAuthorize(res: ServerResponse, query: URLSearchParams): void {
+    const answer = oauth.authorize(query);
+    if ("redirect" in answer) {
+      res.writeHead(302, { Location: answer.redirect });
+      return void res.end();
     }
-    const refreshToken = form.get("refresh_token") ?? "";
-    const email = refreshTokens.get(refreshToken);
-    if (!email) return sendJson(res, 400, { error: "invalid_grant", error_description: "Token has been expired or revoked." });
-    const accessToken = `ya29.fake-${randomBytes(18).toString("base64url")}`;
-    accessTokens.set(accessToken, { email, refreshToken, expiresAt: Date.now() + accessTokenTtl * 1000 });
-    sendJson(res, 200, {
-      access_token: accessToken,
-      expires_in: accessTokenTtl,
-      scope: "https://www.googleapis.com/auth/calendar",
-      token_type: "Bearer",
-    });
+    sendJson(res, answer.status, answer.body);
   }
 
   function authenticate(req: IncomingMessage): string {
-    const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
-    const token = match ? accessTokens.get(match[1]) : undefined;
-    if (!token || token.expiresAt < Date.now() || !refreshTokens.has(token.refreshToken)) {
+    const email = oauth.authenticate(req.headers.authorization);
+    if (!email) {
       throw new GoogleApiError(401, "authError", "Invalid Credentials", "global", {
         "WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"',
       });
     }
-    return token.email;
+    return email;
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
@@ -366,7 +374,12 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
     const path = url.pathname.replace(/^\//, "");
-    const handler = path === "token" ? handleToken(req, res, path) : handleApi(req, res, path, url.searchParams);
+    const handler =
+      path === "token"
+        ? handleToken(req, res, path)
+        : path === AUTHORIZE_PATH && req.method === "GET"
+          ? Promise.resolve(handleAuthorize(res, url.searchParams))
+          : handleApi(req, res, path, url.searchParams);
     handler.catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;
       if (error instanceof GoogleApiError) return sendJson(res, error.status, error.body(), error.headers);
@@ -407,20 +420,16 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   return {
     rootUrl,
     tokenUrl: `${rootUrl}token`,
+    authUrl: `${rootUrl}${AUTHORIZE_PATH}`,
     clientId,
     clientSecret,
     addAccount(email) {
       state.addAccount(email);
-      const refreshToken = `1//fake-${randomBytes(24).toString("base64url")}`;
-      refreshTokens.set(refreshToken, email);
-      return refreshToken;
+      if (!accounts.includes(email)) accounts.push(email);
+      return oauth.issueRefreshToken(email);
     },
-    revokeToken(refreshToken) {
-      refreshTokens.delete(refreshToken);
-    },
-    expireAccessTokens() {
-      accessTokens.clear();
-    },
+    revokeToken: (refreshToken) => oauth.revoke(refreshToken),
+    expireAccessTokens: () => oauth.expireAccessTokens(),
     setQuota,
     setQuotaPerMinute: (perMinute) => setQuota(perMinute, 60_000),
     injectFaults(...specs) {
@@ -446,6 +455,13 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     notifications: channels.sent,
     activeChannels: () => channels.active(),
     user,
+    oauth: {
+      consentAs: (email) => oauth.consentAs(email),
+      refuseConsent: (error) => oauth.refuseConsent(error),
+      nextGrantWithoutRefreshToken: () => oauth.nextGrantWithoutRefreshToken(),
+      addServiceAccount: (options) => oauth.addServiceAccount(options),
+      setDelegation: (clientEmail, granted) => oauth.setDelegation(clientEmail, granted),
+    },
     async close() {
       await channels.settle();
       server.closeAllConnections();
@@ -453,6 +469,8 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     },
   };
 }
+
+const AUTHORIZE_PATH = "o/oauth2/v2/auth";
 
 interface Route {
   name: string;

@@ -1,0 +1,80 @@
+// GET /api/credentials and POST /api/operators/{id}/test: whether each
+// credential works, and a dry run of an operator's sign-in.
+import { createRoute, z } from "@hono/zod-openapi";
+import { testConnection } from "../connection-test.js";
+import { credentialViews } from "../credential-views.js";
+import { loadOperator } from "../load-operator.js";
+import { createRouter } from "../router.js";
+import { errors, IdParam, jsonResponse, security } from "../schemas/common.js";
+
+const Credential = z
+  .object({
+    id: z.string().openapi({ description: "company:<provider> or operator:<operator id>", example: "company:google" }),
+    kind: z.enum(["company", "operator"]),
+    provider: z.string(),
+    operatorId: z.uuid().nullable(),
+    account: z
+      .string()
+      .nullable()
+      .openapi({ description: "Whose account it is (an e-mail, a CalDAV principal), once known", example: "anna@example.com" }),
+    status: z.enum(["ok", "revoked", "missing", "unverified"]).openapi({
+      description:
+        "ok: it last worked; revoked: the provider refused it last (authorize again); missing: not set, or incomplete; unverified: set, not used yet",
+    }),
+    lastRefreshAt: z.string().nullable().openapi({ description: "When it last worked: a sign-in or token refresh (kept to within 5 minutes)" }),
+    lastError: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        at: z.string().nullable().openapi({ description: "null: found in the settings, not by the provider" }),
+      })
+      .nullable(),
+    bindingIds: z.array(z.uuid()).openapi({ description: "The syncing bindings that sign in with it" }),
+    authorizeUrl: z
+      .string()
+      .nullable()
+      .openapi({ description: "Where an administrator connects it (again) in a browser, when its provider has a consent flow" }),
+  })
+  .openapi("Credential");
+
+const Step = z
+  .object({
+    step: z.enum(["credentials", "sign-in", "calendar"]),
+    ok: z.boolean(),
+    message: z.string(),
+    account: z.string().optional(),
+    bindingId: z.uuid().optional(),
+    calendarName: z.string().optional(),
+    calendarId: z.string().optional(),
+    found: z.boolean().optional().openapi({ description: "false: not on the account yet (the first sync creates it)" }),
+  })
+  .openapi("ConnectionTestStep");
+
+const ConnectionTest = z.object({ ok: z.boolean(), steps: z.array(Step) }).openapi("ConnectionTest");
+
+export const credentialRoutes = createRouter().openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags: ["credentials"],
+    summary: "Every credential (each provider's company account, each operator's own) and whether it works",
+    security,
+    responses: { 200: jsonResponse(z.array(Credential), "Company accounts first, then operators by name"), ...errors() },
+  }),
+  async (c) => c.json(await credentialViews(c), 200),
+);
+
+export const operatorTestRoutes = createRouter().openapi(
+  createRoute({
+    method: "post",
+    path: "/{id}/test",
+    tags: ["operators"],
+    summary: "Test the operator's connection: sign in, find each bound calendar by name; changes nothing",
+    description:
+      "Answers what it found, or the first failure. Creates no calendar and writes no setting (what it learns of the credential shows on GET /api/credentials).",
+    security,
+    request: { params: IdParam },
+    responses: { 200: jsonResponse(ConnectionTest, "The steps taken; ok is false when one failed"), ...errors(404) },
+  }),
+  async (c) => c.json(await testConnection(c, await loadOperator(c.var.db, c.req.valid("param").id)), 200),
+);

@@ -1,0 +1,43 @@
+// Records what the actors learn of their credentials (GET /api/credentials):
+// whose account each is, when it last worked, when it was refused. A sign-in
+// and a refusal are written at once; that a credential keeps working is
+// written at most every few minutes per credential, so thousands of bindings
+// polling one account cost the database next to nothing.
+import type { Db } from "../db/database.js";
+import { recordCredentialFailure, recordCredentialSuccess } from "../db/queries/credentials.js";
+import type { CredentialRef } from "./credentials.js";
+
+/** How stale "last worked" may get while a credential keeps working. */
+export const WORKED_EVERY_MS = 5 * 60_000;
+
+export class CredentialHealth {
+  /** Credential id → the fingerprint and time last written as working. */
+  private readonly written = new Map<string, { fingerprint: string; at: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Signed in as `account` (an actor authorized, a consent was redeemed, a connection test passed). */
+  async signedIn(credential: CredentialRef, account: string | null): Promise<void> {
+    const at = this.now();
+    await recordCredentialSuccess(this.db, credential, account, new Date(at));
+    this.written.set(credential.id, { fingerprint: credential.fingerprint, at });
+  }
+
+  /** A pass went through on the credential. */
+  async worked(credential: CredentialRef): Promise<void> {
+    const last = this.written.get(credential.id);
+    const at = this.now();
+    if (last && last.fingerprint === credential.fingerprint && at - last.at < WORKED_EVERY_MS) return;
+    await recordCredentialSuccess(this.db, credential, null, new Date(at));
+    this.written.set(credential.id, { fingerprint: credential.fingerprint, at });
+  }
+
+  /** The provider refused the credential. */
+  async refused(credential: CredentialRef, error: { code: string; message: string }): Promise<void> {
+    this.written.delete(credential.id);
+    await recordCredentialFailure(this.db, credential, { ...error, at: new Date(this.now()) });
+  }
+}
