@@ -14,8 +14,11 @@ import { dropLinks } from "../db/queries/links.js";
 import type { SecretBox } from "../db/secret-box.js";
 import type { Action } from "./actions.js";
 import { adapterFor } from "./credentials.js";
+import type { EngineObserver, PassOutcome } from "./engine-observer.js";
+import type { PassTally } from "./executor.js";
 import { ConfigurationError } from "./faults.js";
 import type { Limiter } from "./limiter.js";
+import { observedAdapter } from "./observed-adapter.js";
 import { type PassMode, runPass } from "./pass.js";
 import { StepQueue } from "./step-queue.js";
 
@@ -34,6 +37,10 @@ export interface SyncDeps {
   now?: () => Date;
   /** Test seam, see ExecutorEnv. */
   beforeCommit?: (action: Action) => void;
+  /** Told of every provider call, pass and commit (metrics). */
+  observer?: EngineObserver;
+  /** How often a full import writes its progress (tests shorten it). */
+  progressIntervalMs?: number;
 }
 
 /** Channels are renewed this long before they expire. */
@@ -58,6 +65,8 @@ export class BindingSync {
   private closed = false;
   /** The account's refusals in a row, across passes: three make a permission fault the calendar's (R20). */
   private readonly refusals = { inARow: 0 };
+  /** The binding's provider as last loaded (a label for what the observer is told). */
+  private provider = "unknown";
 
   constructor(private readonly deps: SyncDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -81,7 +90,9 @@ export class BindingSync {
   private async load(): Promise<{ config: BindingConfig; adapter: CalendarAdapter }> {
     const config = await bindingConfig(this.deps.db, this.deps.bindingId);
     if (!config) throw new ConfigurationError("binding_removed", "The binding no longer exists.");
-    return { config, adapter: adapterFor(config, this.deps.providers, this.deps.secrets, this.deps.logger) };
+    this.provider = config.operator.provider;
+    const adapter = adapterFor(config, this.deps.providers, this.deps.secrets, this.deps.logger);
+    return { config, adapter: this.deps.observer ? observedAdapter(adapter, this.deps.observer) : adapter };
   }
 
   /** R6 and R5: finds (or creates) the calendar, keeps its id, and claims it for this binding on its account. */
@@ -91,8 +102,27 @@ export class BindingSync {
 
   /** One pass; `full` passes take a start slot (they are the heavy ones at start-up). */
   sync(mode: PassMode, options: { retryFailures?: boolean; signal?: AbortSignal } = {}): Promise<SyncOutcome> {
-    const step = () => this.syncStep(mode, options.retryFailures ?? false, options.signal);
+    const step = () => this.observed(mode, () => this.syncStep(mode, options.retryFailures ?? false, options.signal), options.signal);
     return this.steps.run(mode === "full" ? () => this.inStartSlot(step) : step);
+  }
+
+  /** A pass, timed for the observer and logged in one line with its counts (debug; its fault is the actor's to log). */
+  private async observed(mode: PassMode, pass: () => Promise<SyncOutcome & { tally?: PassTally }>, signal?: AbortSignal) {
+    const started = performance.now();
+    let outcome: PassOutcome = "failed";
+    try {
+      const result = await pass();
+      outcome = "ok";
+      const line = { mode, ...result.tally, again: result.again, ms: Math.round(performance.now() - started) };
+      if (result.tally?.failed) this.deps.logger.warn(line, `${result.tally.failed} item(s) failed: see the actor's failures`);
+      else this.deps.logger.debug(line, "pass done");
+      return result;
+    } catch (error) {
+      if (signal?.aborted) outcome = "cancelled";
+      throw error;
+    } finally {
+      this.deps.observer?.passEnded(this.provider, mode, outcome, (performance.now() - started) / 1000);
+    }
   }
 
   private async authorizeStep(signal?: AbortSignal): Promise<{ hasSyncToken: boolean }> {
@@ -127,7 +157,7 @@ export class BindingSync {
     return { hasSyncToken: sameCalendar && !!state.syncToken };
   }
 
-  private async syncStep(mode: PassMode, retryFailures: boolean, signal?: AbortSignal): Promise<SyncOutcome> {
+  private async syncStep(mode: PassMode, retryFailures: boolean, signal?: AbortSignal): Promise<SyncOutcome & { tally: PassTally }> {
     signal?.throwIfAborted();
     const { db, bindingId } = this.deps;
     const { config, adapter } = await this.load();
@@ -143,6 +173,8 @@ export class BindingSync {
       signal,
       refusals: this.refusals,
       beforeCommit: this.deps.beforeCommit,
+      observer: this.deps.observer,
+      progressIntervalMs: this.deps.progressIntervalMs,
     };
     const result = await runPass(env, { mode, syncToken: state.syncToken ?? undefined, retryFailures }).catch(async (error) => {
       if (!(error instanceof NotFound)) throw error;
@@ -155,12 +187,12 @@ export class BindingSync {
     });
     if (mode === "push") {
       await saveBindingState(db, bindingId, { lastSyncAt: this.now() });
-      return { again: result.again, channelExpiresAt: provenChannelExpiry(state) };
+      return { again: result.again, channelExpiresAt: provenChannelExpiry(state), tally: result.tally };
     }
-    await saveBindingState(db, bindingId, { syncToken: result.syncToken ?? null, lastSyncAt: this.now() });
+    await saveBindingState(db, bindingId, { syncToken: result.syncToken ?? null, lastSyncAt: this.now(), lastPullAt: this.now() });
     const watch = await this.ensureWatch(adapter, state);
     // Changes made while a new channel was being opened may have sent notices nobody recognised yet: pull once more.
-    return { again: result.again || watch.opened, channelExpiresAt: provenChannelExpiry(watch.state) };
+    return { again: result.again || watch.opened, channelExpiresAt: provenChannelExpiry(watch.state), tally: result.tally };
   }
 
   /** Keeps a push channel open where the provider has one (R17: polling becomes a rare backstop); `opened` when it is new. */
@@ -183,6 +215,7 @@ export class BindingSync {
         watchProven: false,
       };
       await saveBindingState(db, bindingId, opened);
+      this.deps.observer?.channelOpened(adapter.provider, state.watchChannelId !== null);
       // Asked after the write: a notice handled before it could not find the channel in the table.
       if (this.deps.channelNoticed?.(channel.channelId, channel.resourceId)) {
         opened.watchProven = true;

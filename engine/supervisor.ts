@@ -17,6 +17,7 @@ import { type BindingMachine, bindingMachineWith } from "./binding-machine.js";
 import { BindingSync } from "./binding-sync.js";
 import { openCompany } from "./credentials.js";
 import type { ActorCommand, EngineControl, PushNotice } from "./engine-control.js";
+import type { EngineObserver } from "./engine-observer.js";
 import { Limiter } from "./limiter.js";
 import { Notices } from "./notices.js";
 
@@ -36,6 +37,10 @@ export interface SupervisorOptions {
   startConcurrency?: number;
   /** Test seam, see ExecutorEnv. */
   beforeCommit?: (action: Action) => void;
+  /** Told of state changes, passes, provider calls and commits (metrics, alerts). */
+  observer?: EngineObserver;
+  /** How often a full import writes its progress (default 1 s). */
+  progressIntervalMs?: number;
 }
 
 interface Running {
@@ -181,19 +186,23 @@ export class Supervisor implements EngineControl {
   }
 
   private async spawn(row: BindingConfig): Promise<void> {
-    const { logger, database } = this.options;
+    const { database, observer } = this.options;
     const bindingId = row.binding.id;
+    // Every line about this binding says which it is, whose, and on which provider.
+    const logger = this.options.logger.child({ bindingId, operatorId: row.binding.operatorId, provider: row.operator.provider });
     const state = await bindingStateOf(database.db, bindingId);
     const sync = new BindingSync({
       db: database.db,
       bindingId,
       providers: this.options.providers,
       secrets: this.options.secrets,
-      logger: logger.child({ bindingId }),
+      logger,
       webhookUrl: this.options.webhookUrl,
       channelNoticed: (channelId, resourceId) => this.notices.channelNoticed(channelId, resourceId),
       startSlots: this.startSlots,
       beforeCommit: this.options.beforeCommit,
+      observer,
+      progressIntervalMs: this.options.progressIntervalMs,
     });
     const actor = createActor(this.machine, {
       input: {
@@ -218,17 +227,19 @@ export class Supervisor implements EngineControl {
         const now = { state: topState(snapshot.value), error: snapshot.context.lastError };
         if (now.state === last.state && now.error === last.error) return;
         const newError = now.error !== null && now.error !== last.error;
+        const from = last.state === "" ? null : (last.state as ActorStateName);
         last = now;
         entry.writes = entry.writes
           .then(() => this.persist(bindingId, now.state, now.error, newError))
-          .catch((err) => logger.warn({ err, bindingId }, "could not record actor state"));
-        if (newError) logger.warn({ bindingId, state: now.state, code: now.error!.code }, now.error!.message);
+          .catch((err) => logger.warn({ err }, "could not record actor state"));
+        if (newError) logger.warn({ state: now.state, code: now.error!.code }, now.error!.message);
+        if (from !== now.state) observer?.actorChanged({ bindingId, from, to: now.state, error: now.error });
       },
-      error: (err) => logger.error({ err, bindingId }, "binding actor failed"),
+      error: (err) => logger.error({ err }, "binding actor failed"),
     });
     this.running.set(bindingId, entry);
     actor.start();
-    logger.debug({ bindingId }, "binding actor started");
+    logger.debug("binding actor started");
   }
 
   private async persist(bindingId: string, state: ActorStateName, error: ActorError | null, newError: boolean): Promise<void> {
@@ -264,6 +275,11 @@ export class Supervisor implements EngineControl {
 
   pushNotice(notice: PushNotice): Promise<boolean> {
     return this.notices.push(notice);
+  }
+
+  /** The bindings whose actors run in this process (each process reports its own in its metrics). */
+  runningBindingIds(): string[] {
+    return [...this.running.keys()];
   }
 
   /** Where an actor of this process is right now, and whether it idles with nothing in flight (tests, the demo and the bench wait on it). */

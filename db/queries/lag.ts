@@ -1,0 +1,41 @@
+// How far behind a binding is, kept in its state row so that any process can
+// answer: `push_pending_since` (marked by the tasks_pending trigger on any task
+// write, migration 0009) and `last_pull_at` (written by the engine).
+import { sql } from "drizzle-orm";
+import type { Db } from "../database.js";
+
+/**
+ * After a pass: clears the binding's waiting mark when nothing is left to
+ * push (tasks parked as failures aside), or moves it to the oldest change
+ * still waiting. Costs nothing more than an indexed update when nothing was
+ * marked since the last pass.
+ */
+export async function settlePushLag(
+  db: Db,
+  binding: { id: string; operatorId: string; eventTypeId: string },
+  window: { startDate: string; startInstant: Date },
+): Promise<void> {
+  const { id, operatorId, eventTypeId } = binding;
+  // A task parked as a failure at its current version waits for a change or a retry, not for the engine: not lag.
+  const notParked = sql`not exists (select 1 from sync_failures f where f.binding_id = ${id}
+      and f.item = 'task:' || t.id and f.resolved_at is null and f.task_version = t.version)`;
+  // What a pass would still push (as db/queries/pushes.ts selects it), by when each task last changed.
+  const waiting = sql`
+    select t.updated_at as changed from links l join tasks t on t.id = l.task_id
+     where l.binding_id = ${id}
+       and (l.synced_version < t.version or t.operator_id <> ${operatorId} or t.event_type_id <> ${eventTypeId} or l.etag is null)
+       and ${notParked}
+    union all
+    select t.updated_at from tasks t
+     where t.operator_id = ${operatorId} and t.event_type_id = ${eventTypeId} and not t.deleted
+       and not exists (select 1 from links l where l.task_id = t.id and l.binding_id = ${id})
+       and ((t.all_day and t.end_date >= ${window.startDate}::date)
+         or (not t.all_day and t.end_at >= ${window.startInstant.toISOString()}::timestamptz))
+       and ${notParked}`;
+  // Never later than the mark: a change still waiting has waited at least since then.
+  await db.execute(sql`
+    update binding_state s set push_pending_since = (
+      select case when min(w.changed) is null then null else greatest(s.push_pending_since, min(w.changed)) end
+        from (${waiting}) w)
+     where s.binding_id = ${id} and s.push_pending_since is not null`);
+}
