@@ -11,6 +11,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { docsRoutes } from "./routes/docs.js";
 import { eventTypeRoutes } from "./routes/event-types.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { operatorCalendarRoutes } from "./routes/operator-calendars.js";
 import { operatorRoutes } from "./routes/operators.js";
 import { providerRoutes } from "./routes/providers.js";
@@ -38,7 +39,8 @@ export function createApp(deps: ApiDeps) {
     await next();
   });
   app.use(requestLog);
-  app.use("/api/*", bearerAuth({ admin: deps.adminToken, readonly: deps.readonlyToken }, deps.signInThrottle ?? new SignInThrottle()));
+  const throttle = deps.signInThrottle ?? new SignInThrottle();
+  app.use("/api/*", bearerAuth({ admin: deps.adminToken, readonly: deps.readonlyToken }, throttle));
   app.use(
     "/api/*",
     bodyLimit({
@@ -47,7 +49,8 @@ export function createApp(deps: ApiDeps) {
     }),
   );
 
-  app.route("/", healthRoutes(deps.database.ping));
+  app.route("/", healthRoutes(deps.database.ping, deps.readiness));
+  if (deps.metrics) app.route("/", metricsRoutes(deps.metrics, deps.metricsToken, throttle));
   app.route("/", docsRoutes);
   app.route("/api/settings", settingsRoutes(deps.providers));
   app.route("/api/providers", providerRoutes(deps.providers));
@@ -76,6 +79,13 @@ export function createApp(deps: ApiDeps) {
     scheme: "bearer",
     description: "ADMIN_TOKEN (generated into DATA_DIR/admin-token when unset), or READONLY_TOKEN for GETs only",
   });
+  if (deps.metricsToken !== undefined) {
+    app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", {
+      type: "http",
+      scheme: "bearer",
+      description: "METRICS_TOKEN, for GET /metrics only",
+    });
+  }
   app.openAPIRegistry.registerPath({
     method: "get",
     path: "/openapi.json",

@@ -5,6 +5,8 @@ import type { ProviderRegistry } from "../adapters/registry.js";
 import type { Database, Db } from "../db/database.js";
 import type { SecretBox } from "../db/secret-box.js";
 import type { EngineControl } from "../engine/engine-control.js";
+import type { Readiness } from "./routes/health.js";
+import type { MetricsSource } from "./routes/metrics.js";
 import type { SignInThrottle } from "./sign-in-throttle.js";
 
 /** Which bearer token a request came with. */
@@ -24,6 +26,12 @@ export interface ApiDeps {
   engine?: EngineControl;
   /** The calendar providers operators may use; their schemas shape the operator and settings routes. */
   providers: ProviderRegistry;
+  /** What GET /health/ready asks beyond the database; absent: the database and migrations alone. */
+  readiness?: Readiness;
+  /** The process's metrics (GET /metrics); absent: no such route. */
+  metrics?: MetricsSource;
+  /** Bearer token GET /metrics asks for; absent: open. */
+  metricsToken?: string;
 }
 
 export interface AppEnv {

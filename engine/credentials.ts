@@ -30,19 +30,20 @@ export function adapterFor(config: BindingConfig, providers: ProviderRegistry, s
   try {
     const companySettings = openCompany(provider, company, secrets);
     let account: Record<string, unknown>;
-    if (operator.useConfigToken && definition.capabilities.companyAccount && definition.companyAccount) {
-      const shared = definition.companyAccount(companySettings);
-      if (!shared) {
+    const shared = operator.useConfigToken && definition.capabilities.companyAccount && !!definition.companyAccount;
+    if (shared && definition.companyAccount) {
+      const companyAccount = definition.companyAccount(companySettings);
+      if (!companyAccount) {
         throw new ConfigurationError(
           "missing_credentials",
           `Operator "${operator.name}" uses the company's ${definition.displayName} account, which is not set in the settings.`,
         );
       }
-      account = shared;
+      account = companyAccount;
     } else {
       account = openFields({ values: operator.account, secrets: operator.accountSecrets }, secrets, `operator:${operator.id}`);
     }
-    return definition.createAdapter({ account, company: companySettings, logger });
+    return definition.createAdapter({ account, company: companySettings, logger, credential: shared ? "company" : `operator:${operator.id}` });
   } catch (error) {
     if (error instanceof ProviderSetupError) throw new ConfigurationError("missing_credentials", `Operator "${operator.name}": ${error.message}`);
     if (error instanceof SecretUnreadable) {

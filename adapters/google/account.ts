@@ -1,7 +1,7 @@
 import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import { OAuth2Client } from "google-auth-library";
 import type { Logger } from "pino";
-import type { AdapterError } from "../types.js";
+import { type AdapterError, RateLimited } from "../types.js";
 import { httpStatus, toAdapterError } from "./errors.js";
 import type { CallPriority, Pacer } from "./pacer.js";
 import { type RetryPolicy, retryDelayMs } from "./retry-policy.js";
@@ -16,6 +16,8 @@ export interface GoogleAccountOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   logger?: Pick<Logger, "debug" | "warn">;
+  /** Every "slow down" answer, retried or not (metrics). */
+  onThrottled?: () => void;
 }
 
 /**
@@ -77,6 +79,7 @@ export class GoogleAccount {
           continue;
         }
         const failure = toAdapterError(error, operation);
+        if (failure instanceof RateLimited) this.options.onThrottled?.();
         if (!failure.retryable) this.options.logger?.warn({ operation, code: failure.code, status: failure.status }, failure.message);
         throw failure;
       }

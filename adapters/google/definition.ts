@@ -50,12 +50,12 @@ export function googleProvider(options: Omit<GoogleAdapterOptions, "requestsPerM
       googleRequestsPerMinute: "requestsPerMinute",
     },
     companyAccount: (company) => (company.defaultRefreshToken ? { refreshToken: company.defaultRefreshToken } : null),
-    createAdapter({ account, company }) {
+    createAdapter({ account, company, credential }) {
       if (!company.clientId || !company.clientSecret)
         throw new ProviderSetupError("The Google client id and client secret are not set in the settings.");
       if (!account.refreshToken)
         throw new ProviderSetupError("no Google refresh token is set: set one, or let the operator use the company's default token.");
-      return factory({ clientId: company.clientId, clientSecret: company.clientSecret, refreshToken: account.refreshToken });
+      return factory({ clientId: company.clientId, clientSecret: company.clientSecret, refreshToken: account.refreshToken }, credential);
     },
     companyChanged: (company) => factory.setRequestsPerMinute(company.requestsPerMinute),
   });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
+import type { PacingObserver } from "../pacing-observer.js";
 import type { CalendarAdapter } from "../types.js";
 import { GoogleAccount } from "./account.js";
 import { GoogleAdapter } from "./adapter.js";
@@ -20,6 +21,8 @@ export interface GoogleAdapterOptions {
   retry?: Partial<RetryPolicy>;
   /** Per HTTP request. Default 30 s. */
   timeoutMs?: number;
+  /** Told of each account's pacing and throttling (metrics). */
+  pacing?: PacingObserver;
 }
 
 /** One Google account as an OAuth client and a refresh token. */
@@ -30,7 +33,8 @@ export interface GoogleAccountCredentials {
 }
 
 export interface GoogleAdapterFactory {
-  (credentials: GoogleAccountCredentials): CalendarAdapter;
+  /** `credential` labels the account's pacing for the observer (never an address or a token). */
+  (credentials: GoogleAccountCredentials, credential?: string): CalendarAdapter;
   /** Changes the pace of every account, now and later (the administrator changed the setting). */
   setRequestsPerMinute(requestsPerMinute: number): void;
 }
@@ -46,12 +50,22 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
   const pacers = new Map<string, Pacer>();
   const accounts = new Map<string, GoogleAccount>();
 
-  const factory = (credentials: GoogleAccountCredentials): CalendarAdapter => {
+  const { pacing } = options;
+  /** The credential each pacer was first opened for: its calls are labelled so. */
+  const labels = new Map<string, string>();
+
+  const factory = (credentials: GoogleAccountCredentials, credential = "unnamed"): CalendarAdapter => {
     const { clientId, clientSecret, refreshToken } = credentials;
     // Hashed keys: the map holds no secret in clear.
     const pacerKey = digest(clientId, refreshToken);
     let pacer = pacers.get(pacerKey);
-    if (!pacer) pacers.set(pacerKey, (pacer = new Pacer(requestsPerMinute)));
+    if (!pacer) {
+      const created = new Pacer(requestsPerMinute, undefined, pacing && ((priority, ms) => pacing.waited("google", credential, priority, ms / 1000)));
+      pacers.set(pacerKey, (pacer = created));
+      labels.set(pacerKey, credential);
+      pacing?.pacerCreated("google", credential, () => created.queued);
+    }
+    const label = labels.get(pacerKey) ?? credential;
     const accountKey = digest(clientId, clientSecret, refreshToken);
     let account = accounts.get(accountKey);
     if (!account) {
@@ -65,6 +79,7 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
         retry,
         timeoutMs: options.timeoutMs ?? 30_000,
         logger: options.logger,
+        onThrottled: pacing && (() => pacing.throttled("google", label)),
       });
       accounts.set(accountKey, account);
     }

@@ -39,6 +39,8 @@ export class Pacer {
   constructor(
     requestsPerMinute: number,
     private readonly clock: PacerClock = realClock,
+    /** Told how long each call waited for its slot (milliseconds). */
+    private readonly onWait?: (priority: CallPriority, ms: number) => void,
   ) {
     this.refilledAt = clock.now();
     this.setRequestsPerMinute(requestsPerMinute);
@@ -63,8 +65,17 @@ export class Pacer {
 
   /** Resolves when the caller may send its request. */
   acquire(priority: CallPriority): Promise<void> {
+    const asked = this.clock.now();
     return new Promise((resolve) => {
-      this.waiting[priority].push(resolve);
+      const onWait = this.onWait;
+      this.waiting[priority].push(
+        onWait
+          ? () => {
+              onWait(priority, this.clock.now() - asked);
+              resolve();
+            }
+          : resolve,
+      );
       this.pump();
     });
   }

@@ -1,8 +1,9 @@
 // How far behind a binding is, kept in its state row so that any process can
 // answer: `push_pending_since` (marked by the tasks_pending trigger on any task
 // write, migration 0009) and `last_pull_at` (written by the engine).
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../database.js";
+import { bindingState, bindings, operators, syncFailures } from "../schema.js";
 
 /**
  * After a pass: clears the binding's waiting mark when nothing is left to
@@ -38,4 +39,44 @@ export async function settlePushLag(
       select case when min(w.changed) is null then null else greatest(s.push_pending_since, min(w.changed)) end
         from (${waiting}) w)
      where s.binding_id = ${id} and s.push_pending_since is not null`);
+}
+
+/** One running binding as the metrics show it at a scrape. */
+export interface BindingGauge {
+  bindingId: string;
+  state: string;
+  provider: string;
+  /** Seconds; 0 when nothing waits. */
+  pushLag: number;
+  /** Seconds since the last successful pull; null before the first. */
+  pullLag: number | null;
+  channelOpen: boolean;
+  openFailures: number;
+}
+
+/** The bindings `ids` (those this process runs) for a scrape, lags by the database's clock. */
+export async function bindingGauges(db: Db, ids: string[]): Promise<BindingGauge[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({
+      bindingId: bindingState.bindingId,
+      state: bindingState.state,
+      provider: operators.provider,
+      pushLag: sql<string | null>`extract(epoch from (now() - ${bindingState.pushPendingSince}))`,
+      pullLag: sql<string | null>`extract(epoch from (now() - ${bindingState.lastPullAt}))`,
+      channelOpen: sql<boolean>`(${bindingState.watchChannelId} is not null and coalesce(${bindingState.watchExpiresAt} > now(), false))`,
+      openFailures: sql<number>`(select count(*)::int from ${syncFailures} where ${syncFailures.bindingId} = ${bindingState.bindingId} and ${syncFailures.resolvedAt} is null)`,
+    })
+    .from(bindingState)
+    .innerJoin(bindings, eq(bindings.id, bindingState.bindingId))
+    .innerJoin(operators, eq(operators.id, bindings.operatorId))
+    // One array parameter however many bindings run here (a list of parameters would meet PostgreSQL's limit).
+    .where(sql`${bindingState.bindingId} = any(${`{${ids.join(",")}}`}::uuid[])`);
+  return rows.map((row) => ({
+    ...row,
+    pushLag: Math.max(0, Number(row.pushLag ?? 0)),
+    pullLag: row.pullLag === null ? null : Math.max(0, Number(row.pullLag)),
+    channelOpen: Boolean(row.channelOpen),
+    openFailures: Number(row.openFailures),
+  }));
 }
