@@ -48,6 +48,7 @@ function timePostgresQueries(sql: Sql, observe: QueryObserver): void {
   sql.unsafe = ((...args: Parameters<typeof unsafe>) => {
     const query = unsafe(...args);
     const then = query.then as (this: unknown) => Promise<unknown>;
+    // biome-ignore lint/suspicious/noThenProperty: the query is a thenable already; this times its `then`
     (query as { then: unknown }).then = function (this: unknown, onDone?: (value: unknown) => unknown, onFailed?: (error: unknown) => unknown) {
       return timed(observe, () => then.call(this)).then(onDone, onFailed);
     };
