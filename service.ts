@@ -112,7 +112,6 @@ export async function startService(config: Config, logger: Logger, options: Serv
   });
 
   // The API listens while the actors start (liveness answers, readiness says 503 until they have); calls for the engine wait for it.
-  let engineStarted = false;
   let startEngine!: () => void;
   const started = new Promise<void>((resolve) => (startEngine = resolve));
   const app = createApp({
@@ -123,7 +122,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     logger,
     engine: engineOnceStarted(supervisor, started, metrics),
     providers,
-    readiness: { engineStarted: () => engineStarted, degraded: () => (secretKeyState === "wrong" ? [SECRETS_UNREADABLE] : []) },
+    readiness: { engineStarted: () => supervisor.started, degraded: () => (secretKeyState === "wrong" ? [SECRETS_UNREADABLE] : []) },
     metrics,
     metricsToken: config.metricsToken,
   });
@@ -140,7 +139,6 @@ export async function startService(config: Config, logger: Logger, options: Serv
     await database.close();
     throw error;
   }
-  engineStarted = true;
   startEngine();
   const retention = new RetentionJob({
     db: database.db,

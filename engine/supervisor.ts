@@ -97,6 +97,7 @@ export class Supervisor implements EngineControl {
   private reconcileTimer: NodeJS.Timeout | null = null;
   private reconciling: Promise<void> = Promise.resolve();
   private stopped = false;
+  private actorsStarted = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.startSlots = new Limiter(options.startConcurrency ?? 200);
@@ -124,6 +125,12 @@ export class Supervisor implements EngineControl {
     this.unlisten.push(await notifier.listen("taskcal_tasks", (payload) => this.notices.task(payload)));
     this.unlisten.push(await notifier.listen("taskcal_config", () => this.scheduleReconcile()));
     await this.reconcile();
+    this.actorsStarted = true;
+  }
+
+  /** Whether start() has spawned the actors, and stop() was not called since (readiness). */
+  get started(): boolean {
+    return this.actorsStarted && !this.stopped;
   }
 
   /** Stops every actor and waits for passes in flight, so their writes land (each is safe to repeat anyway). */
