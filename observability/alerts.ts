@@ -162,7 +162,8 @@ export class AlertWebhook {
         }
         problem = `answered HTTP ${answer.status}`;
       } catch (error) {
-        problem = (error as Error).name === "TimeoutError" ? `did not answer within ${timeoutMs} ms` : "could not be reached";
+        if (stop.aborted) problem = "did not answer before the service stopped";
+        else problem = (error as Error).name === "TimeoutError" ? `did not answer within ${timeoutMs} ms` : "could not be reached";
       }
       if (attempt >= attempts || stop.aborted) {
         onDelivery?.("abandoned");
