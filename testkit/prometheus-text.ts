@@ -48,9 +48,11 @@ function readLabels(text: string, line: string): { labels: Record<string, string
 
 function readValue(text: string, line: string): number {
   const [value] = text.trim().split(/\s+/);
-  if (value === "+Inf") return Number.POSITIVE_INFINITY;
-  if (value === "-Inf") return Number.NEGATIVE_INFINITY;
-  if (value === "NaN") return Number.NaN;
+  // Values are read as Go's ParseFloat reads them: infinities and NaN in any letter case (prom-client writes "Nan").
+  const word = value.toLowerCase();
+  if (word === "+inf" || word === "inf") return Number.POSITIVE_INFINITY;
+  if (word === "-inf") return Number.NEGATIVE_INFINITY;
+  if (word === "nan") return Number.NaN;
   const number = Number(value);
   if (value === "" || Number.isNaN(number)) throw new Error(`unreadable value in: ${line}`);
   return number;
