@@ -6,7 +6,8 @@ import { type CallPriority, Pacer } from "../../adapters/google/pacer.js";
 
 function paced(requestsPerMinute: number) {
   const clock = new SimulatedClock();
-  const pacer = new Pacer(requestsPerMinute, clock);
+  const waits: { priority: CallPriority; ms: number }[] = [];
+  const pacer = new Pacer(requestsPerMinute, clock, (priority, ms) => waits.push({ priority, ms }));
   const granted: { id: string; at: number }[] = [];
   const ask = (id: string, priority: CallPriority = "read") => void pacer.acquire(priority).then(() => granted.push({ id, at: clock.now() }));
   const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -17,7 +18,7 @@ function paced(requestsPerMinute: number) {
       await flush();
     }
   };
-  return { pacer, granted, ask, flush, advance };
+  return { pacer, granted, ask, flush, advance, waits };
 }
 
 describe("the per-account pacer", () => {
@@ -28,6 +29,20 @@ describe("the per-account pacer", () => {
     await p.advance(1_000);
     expect(p.granted.map((g) => g.at)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1_000]);
     expect(p.pacer.queued).toBe(1);
+  });
+
+  it("tells how long each call waited for its slot (the pacer wait metric)", async () => {
+    const p = paced(600);
+    p.ask("first");
+    p.ask("second", "write");
+    p.ask("third");
+    await p.flush();
+    await p.advance(200);
+    expect(p.waits).toEqual([
+      { priority: "read", ms: 0 },
+      { priority: "write", ms: 100 },
+      { priority: "read", ms: 200 },
+    ]);
   });
 
   it("R17: waiting writes are granted before waiting reads, whatever the order they asked in", async () => {
