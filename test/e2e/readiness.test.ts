@@ -19,6 +19,7 @@ describe(`GET /health/ready of the real process (${backend})`, () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // Two starts of the real process (the first with a fresh embedded database): a minute on a busy machine.
   it("ready after start; degraded with the reason when SECRET_KEY cannot open the stored secrets", async () => {
     if (backend === "postgres") database = await openTestDatabase();
     const env = { ADMIN_TOKEN: "readiness-test-admin-token", ...(database?.url ? { DATABASE_URL: database.url } : {}) };
@@ -42,5 +43,5 @@ describe(`GET /health/ready of the real process (${backend})`, () => {
       degraded: [{ code: "secrets_unreadable", message: expect.stringContaining("SECRET_KEY does not open the secrets") }],
     });
     expect(JSON.stringify(degraded.body)).not.toContain("a-client-secret");
-  });
+  }, 180_000);
 });
