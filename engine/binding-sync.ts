@@ -39,8 +39,6 @@ export interface SyncDeps {
   beforeCommit?: (action: Action) => void;
   /** Told of every provider call, pass and commit (metrics). */
   observer?: EngineObserver;
-  /** How often a full import writes its progress (tests shorten it). */
-  progressIntervalMs?: number;
 }
 
 /** Channels are renewed this long before they expire. */
@@ -174,7 +172,6 @@ export class BindingSync {
       refusals: this.refusals,
       beforeCommit: this.deps.beforeCommit,
       observer: this.deps.observer,
-      progressIntervalMs: this.deps.progressIntervalMs,
     };
     const result = await runPass(env, { mode, syncToken: state.syncToken ?? undefined, retryFailures }).catch(async (error) => {
       if (!(error instanceof NotFound)) throw error;

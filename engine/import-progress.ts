@@ -5,6 +5,9 @@
 // never older than that.
 import type { ProgressPhase } from "../db/queries/actors.js";
 
+/** Steps of one phase are written at most this often. */
+const WRITE_EVERY_MS = 1_000;
+
 export interface Progress {
   phase: ProgressPhase;
   done: number;
@@ -20,7 +23,6 @@ export class ImportProgress {
   constructor(
     /** Writes the progress (null: no import runs); its failures are the writer's to log. */
     private readonly write: (progress: Progress | null) => Promise<void>,
-    private readonly intervalMs = 1_000,
   ) {}
 
   report(phase: ProgressPhase, done: number, total: number | null): void {
@@ -28,7 +30,7 @@ export class ImportProgress {
     this.latest = { phase, done, total };
     if (phaseChanged) clearTimeout(this.timer);
     else if (this.timer) return;
-    const wait = phaseChanged ? 0 : this.writtenAt + this.intervalMs - performance.now();
+    const wait = phaseChanged ? 0 : this.writtenAt + WRITE_EVERY_MS - performance.now();
     if (wait <= 0) this.flush();
     else this.timer = setTimeout(() => this.flush(), wait);
   }

@@ -38,8 +38,6 @@ export interface PassEnv {
   /** Test seam, see ExecutorEnv. */
   beforeCommit?: (action: Action) => void;
   observer?: EngineObserver;
-  /** How often a full import writes its progress (default 1 s). */
-  progressIntervalMs?: number;
 }
 
 export interface PassRequest {
@@ -88,9 +86,8 @@ export async function runPass(env: PassEnv, request: PassRequest): Promise<PassR
   // A full import shows how far it is (GET /api/actors `progress`).
   const progress =
     request.mode === "full"
-      ? new ImportProgress(
-          (p) => saveBindingState(db, bindingId, { progressPhase: p?.phase ?? null, progressDone: p?.done ?? null, progressTotal: p?.total ?? null }),
-          env.progressIntervalMs,
+      ? new ImportProgress((p) =>
+          saveBindingState(db, bindingId, { progressPhase: p?.phase ?? null, progressDone: p?.done ?? null, progressTotal: p?.total ?? null }),
         )
       : undefined;
   const pass = new Pass(env, ctx, executor, progress);

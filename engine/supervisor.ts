@@ -39,8 +39,6 @@ export interface SupervisorOptions {
   beforeCommit?: (action: Action) => void;
   /** Told of state changes, passes, provider calls and commits (metrics, alerts). */
   observer?: EngineObserver;
-  /** How often a full import writes its progress (default 1 s). */
-  progressIntervalMs?: number;
 }
 
 interface Running {
@@ -209,7 +207,6 @@ export class Supervisor implements EngineControl {
       startSlots: this.startSlots,
       beforeCommit: this.options.beforeCommit,
       observer,
-      progressIntervalMs: this.options.progressIntervalMs,
     });
     const actor = createActor(this.machine, {
       input: {
