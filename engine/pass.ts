@@ -97,8 +97,12 @@ export async function runPass(env: PassEnv, request: PassRequest): Promise<PassR
     if (request.retryFailures) await pass.retryEvents(open.filter((failure) => failure.remoteId && failure.item.startsWith("event:")));
     await pass.push(request.retryFailures ? [] : open);
     finished = true;
-    await settlePushLag(db, config.binding, ctx.window);
+    await settlePushLag(db, config.binding, ctx.window, "marked");
     return { again: executor.again, syncToken, tally: executor.tally };
+  } catch (error) {
+    // What this pass left waits now (backoff, error, pause): make sure the lag shows it. Best effort: the fault is what matters.
+    await settlePushLag(db, config.binding, ctx.window, "always").catch(() => {});
+    throw error;
   } finally {
     await progress?.close(finished);
   }

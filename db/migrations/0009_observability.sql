@@ -10,18 +10,22 @@ ALTER TABLE "binding_state" ADD COLUMN "progress_total" integer;--> statement-br
 CREATE INDEX "tasks_tombstone_idx" ON "tasks" USING btree ("deleted_at") WHERE "deleted";--> statement-breakpoint
 -- Any write to a task, by any client, marks the bindings it concerns (now and before a move) as having a
 -- change waiting, unless one already waits; the engine settles the mark after each pass. Only the first
--- write while nothing waits touches binding_state.
+-- write while nothing waits touches binding_state, and it never waits for that row: a row locked by
+-- another transaction (the engine committing, another client marking it) is skipped, so a CRM client's
+-- write is never held up by, nor deadlocks on, the engine's bookkeeping. A change skipped so meets a
+-- pass of that binding under way, which settles the mark (db/queries/lag.ts) if it does not push it.
 CREATE FUNCTION taskcal_task_pending() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND NEW.version = OLD.version THEN
     RETURN NULL;
   END IF;
-  UPDATE binding_state s SET push_pending_since = now()
-  FROM bindings b
-  WHERE b.id = s.binding_id
-    AND s.push_pending_since IS NULL
-    AND ((b.operator_id = NEW.operator_id AND b.event_type_id = NEW.event_type_id)
-      OR (TG_OP = 'UPDATE' AND b.operator_id = OLD.operator_id AND b.event_type_id = OLD.event_type_id));
+  UPDATE binding_state SET push_pending_since = now()
+  WHERE binding_id IN (
+    SELECT s.binding_id FROM binding_state s JOIN bindings b ON b.id = s.binding_id
+    WHERE s.push_pending_since IS NULL
+      AND ((b.operator_id = NEW.operator_id AND b.event_type_id = NEW.event_type_id)
+        OR (TG_OP = 'UPDATE' AND b.operator_id = OLD.operator_id AND b.event_type_id = OLD.event_type_id))
+    FOR UPDATE OF s SKIP LOCKED);
   RETURN NULL;
 END $$;
 --> statement-breakpoint

@@ -8,13 +8,16 @@ import { bindingState, bindings, operators, syncFailures } from "../schema.js";
 /**
  * After a pass: clears the binding's waiting mark when nothing is left to
  * push (tasks parked as failures aside), or moves it to the oldest change
- * still waiting. Costs nothing more than an indexed update when nothing was
- * marked since the last pass.
+ * still waiting. `marked` (after a pass that went well) looks only when a
+ * mark is set, so an idle binding's pass costs an indexed update; `always`
+ * (after one that failed or was cancelled, so its changes wait) also marks
+ * what the trigger skipped while the pass held the row.
  */
 export async function settlePushLag(
   db: Db,
   binding: { id: string; operatorId: string; eventTypeId: string },
   window: { startDate: string; startInstant: Date },
+  when: "marked" | "always",
 ): Promise<void> {
   const { id, operatorId, eventTypeId } = binding;
   // A task parked as a failure at its current version waits for a change or a retry, not for the engine: not lag.
@@ -33,12 +36,12 @@ export async function settlePushLag(
        and ((t.all_day and t.end_date >= ${window.startDate}::date)
          or (not t.all_day and t.end_at >= ${window.startInstant.toISOString()}::timestamptz))
        and ${notParked}`;
-  // Never later than the mark: a change still waiting has waited at least since then.
+  // Never later than the mark: a change still waiting has waited at least since then (greatest ignores a null mark).
   await db.execute(sql`
     update binding_state s set push_pending_since = (
       select case when min(w.changed) is null then null else greatest(s.push_pending_since, min(w.changed)) end
         from (${waiting}) w)
-     where s.binding_id = ${id} and s.push_pending_since is not null`);
+     where s.binding_id = ${id}${when === "marked" ? sql` and s.push_pending_since is not null` : sql``}`);
 }
 
 /** One running binding as the metrics show it at a scrape. */

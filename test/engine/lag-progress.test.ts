@@ -1,10 +1,12 @@
 // GET /api/actors `lag` and `progress` (and the lag gauges) through the real
 // supervisor and the memory provider: an import shows how far it is, lag rises
 // while an actor is paused and falls after resume.
+import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
+import { Transient } from "../../adapters/types.js";
 import { createApp } from "../../api/app.js";
 import { bindingGauges } from "../../db/queries/lag.js";
-import { bindings, eventTypes } from "../../db/schema.js";
+import { bindingState, bindings, eventTypes } from "../../db/schema.js";
 import { ServiceMetrics } from "../../observability/metrics.js";
 import { backend } from "../../testkit/database.js";
 import { jsonClient } from "../../testkit/json-client.js";
@@ -96,6 +98,23 @@ describe(`actor lag and import progress (${backend})`, () => {
     expect(after.pull).toBeLessThan(second.pull);
     await sleep(1_100);
     await expect.poll(gauges).toMatchObject({ push: 0, paused: 0, pull: expect.toSatisfy((s: number) => s < second.pull) });
+  });
+
+  it("a pass that fails marks what it left waiting, even a change whose mark the trigger skipped", async () => {
+    world = await startEngineWorld();
+    await world.settle();
+    const actor = api(world);
+    await world.supervisor.command(world.bindingId, "pause");
+    await world.waitForState("paused");
+    await world.addTask({ subject: "Waits through a backoff" });
+    // As if the trigger had met the row locked by a pass under way (it skips rather than wait).
+    await world.database.db.update(bindingState).set({ pushPendingSince: null }).where(eq(bindingState.bindingId, world.bindingId));
+    expect((await actor(world.bindingId)).lag.push).toBe(0);
+
+    world.memory.failNext(1_000, new Transient("the calendar is unavailable"), ["createEvent"]);
+    await world.supervisor.command(world.bindingId, "resume");
+    await expect.poll(async () => (await actor(world.bindingId)).lag.push > 0).toBe(true);
+    expect(["backoff", "incremental", "authorizing"]).toContain((await actor(world.bindingId)).state);
   });
 
   it("a task parked as a failure is not lag: it counts in stats.failures", async () => {
