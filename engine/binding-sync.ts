@@ -173,7 +173,8 @@ export class BindingSync {
       beforeCommit: this.deps.beforeCommit,
       observer: this.deps.observer,
     };
-    const result = await runPass(env, { mode, syncToken: state.syncToken ?? undefined, retryFailures }).catch(async (error) => {
+    const request = { mode, syncToken: state.syncToken ?? undefined, retryFailures, pushLagMarked: state.pushPendingSince !== null };
+    const result = await runPass(env, request).catch(async (error) => {
       if (!(error instanceof NotFound)) throw error;
       // The calendar itself is gone: forget it, so a restart finds or creates it by name (R6) and sends the tasks again.
       await saveBindingState(db, bindingId, { calendarId: null, syncToken: null });

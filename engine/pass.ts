@@ -7,7 +7,7 @@ import type { Db } from "../db/database.js";
 import { saveBindingState } from "../db/queries/binding-state.js";
 import type { BindingConfig } from "../db/queries/bindings.js";
 import { type OpenFailure, openFailures, releaseTaskFailures } from "../db/queries/failures.js";
-import { settlePushLag } from "../db/queries/lag.js";
+import { clearPushLag, settlePushLag } from "../db/queries/lag.js";
 import { type LinkRow, linksByRemoteIdPrefix, linksByRemoteIds, linksByTaskIds, linksInWindow } from "../db/queries/links.js";
 import { pendingPushes } from "../db/queries/pushes.js";
 import { tasksByIds } from "../db/queries/tasks.js";
@@ -46,6 +46,8 @@ export interface PassRequest {
   syncToken?: string;
   /** restart and retry-failures: every failed item is tried again. */
   retryFailures: boolean;
+  /** A CRM change was marked as waiting when the pass began (binding_state.push_pending_since): a pass that goes well clears it. */
+  pushLagMarked?: boolean;
 }
 
 export interface PassResult {
@@ -97,11 +99,12 @@ export async function runPass(env: PassEnv, request: PassRequest): Promise<PassR
     if (request.retryFailures) await pass.retryEvents(open.filter((failure) => failure.remoteId && failure.item.startsWith("event:")));
     await pass.push(request.retryFailures ? [] : open);
     finished = true;
-    await settlePushLag(db, config.binding, ctx.window, "marked");
+    // What the pass could not settle (`again`) is for the pass that follows at once.
+    if (request.pushLagMarked && !executor.again) await clearPushLag(db, bindingId);
     return { again: executor.again, syncToken, tally: executor.tally };
   } catch (error) {
     // What this pass left waits now (backoff, error, pause): make sure the lag shows it. Best effort: the fault is what matters.
-    await settlePushLag(db, config.binding, ctx.window, "always").catch(() => {});
+    if (!finished) await settlePushLag(db, config.binding, ctx.window).catch(() => {});
     throw error;
   } finally {
     await progress?.close(finished);

@@ -4,26 +4,43 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../database.js";
 import { bindingState, bindings, operators, syncFailures } from "../schema.js";
+import { perDatabase } from "./prepared.js";
 
 /**
- * After a pass: clears the binding's waiting mark when nothing is left to
- * push (tasks parked as failures aside), or moves it to the oldest change
- * still waiting. `marked` (after a pass that went well) looks only when a
- * mark is set, so an idle binding's pass costs an indexed update; `always`
- * (after one that failed or was cancelled, so its changes wait) also marks
- * what the trigger skipped while the pass held the row.
+ * After a pass that went well and had a change waiting when it began: clears
+ * the binding's waiting mark. Nothing else sets a mark that is already set
+ * (the trigger marks only an unmarked binding, and a binding's passes run one
+ * at a time), so it is still the one the pass began with. A change that came
+ * during the pass sent the notice that brings the next pass.
+ */
+export async function clearPushLag(db: Db, bindingId: string): Promise<void> {
+  await clear(db).execute({ bindingId });
+}
+
+const clear = perDatabase((db) =>
+  db
+    .update(bindingState)
+    .set({ pushPendingSince: null })
+    .where(eq(bindingState.bindingId, sql.placeholder("bindingId")))
+    .prepare("taskcal_clear_push_lag"),
+);
+
+/**
+ * After a pass that failed or was cancelled, so what it left waits (backoff,
+ * error, pause): sets the mark to the oldest change still to push (tasks
+ * parked as failures aside), also one whose mark the trigger skipped while
+ * the pass held the row, or clears it when nothing waits. A full look at the
+ * binding's tasks: rare, so its planning time does not matter.
  */
 export async function settlePushLag(
   db: Db,
   binding: { id: string; operatorId: string; eventTypeId: string },
   window: { startDate: string; startInstant: Date },
-  when: "marked" | "always",
 ): Promise<void> {
   const { id, operatorId, eventTypeId } = binding;
-  // A task parked as a failure at its current version waits for a change or a retry, not for the engine: not lag.
   const notParked = sql`not exists (select 1 from sync_failures f where f.binding_id = ${id}
       and f.item = 'task:' || t.id and f.resolved_at is null and f.task_version = t.version)`;
-  // What a pass would still push (as db/queries/pushes.ts selects it), by when each task last changed.
+  // What a pass would push (as db/queries/pushes.ts selects it), by when each task last changed.
   const waiting = sql`
     select t.updated_at as changed from links l join tasks t on t.id = l.task_id
      where l.binding_id = ${id}
@@ -36,12 +53,12 @@ export async function settlePushLag(
        and ((t.all_day and t.end_date >= ${window.startDate}::date)
          or (not t.all_day and t.end_at >= ${window.startInstant.toISOString()}::timestamptz))
        and ${notParked}`;
-  // Never later than the mark: a change still waiting has waited at least since then (greatest ignores a null mark).
+  // Never later than a mark already set: that change has waited at least since then (greatest ignores a null mark).
   await db.execute(sql`
     update binding_state s set push_pending_since = (
       select case when min(w.changed) is null then null else greatest(s.push_pending_since, min(w.changed)) end
         from (${waiting}) w)
-     where s.binding_id = ${id}${when === "marked" ? sql` and s.push_pending_since is not null` : sql``}`);
+     where s.binding_id = ${id}`);
 }
 
 /** One running binding as the metrics show it at a scrape. */
