@@ -28,6 +28,8 @@ let refreshToken: string;
 let bindingId: string;
 let text: string;
 let metrics: Exposition;
+/** Push notices answered 204 when the metrics were read, as the fake saw them. */
+let delivered: number;
 const logLines: string[] = [];
 
 const soon = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
@@ -111,10 +113,12 @@ beforeAll(async () => {
         expect.stringMatching(/^Offer 2 - /),
       ]),
   );
+  // Idle, with every notice the fake sent answered: nothing moves while the counts are compared.
   await until(
-    () => service.supervisor.actorStatus(bindingId)?.idle,
-    (idle) => expect(idle).toBe(true),
+    () => service.supervisor.actorStatus(bindingId)?.idle && google.notifications.every((n) => n.status !== undefined),
+    (settled) => expect(settled).toBe(true),
   );
+  delivered = google.notifications.filter((n) => n.status === 204).length;
 
   const answer = await fetch(`${service.url}/metrics`);
   expect(answer.status).toBe(200);
@@ -164,7 +168,6 @@ describe(`GET /metrics after a run against fake Google (${backend})`, () => {
 
     expect(total(metrics, "taskcal_push_channel_opens_total", { provider: "google" })).toBe(1);
     expect(total(metrics, "taskcal_push_channels_open", { provider: "google" })).toBe(google.activeChannels().length);
-    const delivered = google.notifications.filter((n) => n.status === 204).length;
     expect(delivered).toBeGreaterThanOrEqual(2);
     expect(total(metrics, "taskcal_push_notices_total", { outcome: "accepted" })).toBe(delivered);
     expect(total(metrics, "taskcal_push_notices_total", { outcome: "rejected" })).toBe(1);
