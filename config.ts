@@ -62,10 +62,18 @@ const ConfigSchema = z
     CALDAV_ALLOW_HTTP: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
     CALDAV_ALLOWED_HOSTS: hostList.default([]),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    METRICS_TOKEN: bearerToken.optional(),
+    ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    JOURNAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   })
   .refine((c) => c.READONLY_TOKEN === undefined || c.READONLY_TOKEN !== c.ADMIN_TOKEN, {
     path: ["READONLY_TOKEN"],
     error: "must differ from ADMIN_TOKEN",
+  })
+  // A scraper's configuration is often readable by many: its token must open nothing else.
+  .refine((c) => c.METRICS_TOKEN === undefined || (c.METRICS_TOKEN !== c.ADMIN_TOKEN && c.METRICS_TOKEN !== c.READONLY_TOKEN), {
+    path: ["METRICS_TOKEN"],
+    error: "must differ from ADMIN_TOKEN and READONLY_TOKEN",
   });
 
 export interface Config {
@@ -93,6 +101,12 @@ export interface Config {
   /** Where CalDAV requests may go: https only unless CALDAV_ALLOW_HTTP, and CALDAV_ALLOWED_HOSTS when set. */
   caldavEgress: CalDavEgressPolicy;
   logLevel: string;
+  /** Bearer token GET /metrics asks for; absent: the metrics are open (they hold no secret, names or e-mail addresses). */
+  metricsToken?: string;
+  /** Where alerts are POSTed (an actor entering or leaving error, a revoked credential); absent: none are sent. */
+  alertWebhookUrl?: string;
+  /** Journal entries older than this many days are purged daily. */
+  journalRetentionDays: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -121,6 +135,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     oauthRedirectBaseUrl: c.OAUTH_REDIRECT_BASE_URL,
     caldavEgress: { allowHttp: c.CALDAV_ALLOW_HTTP === "true", allowedHosts: c.CALDAV_ALLOWED_HOSTS },
     logLevel: c.LOG_LEVEL,
+    metricsToken: c.METRICS_TOKEN,
+    alertWebhookUrl: c.ALERT_WEBHOOK_URL,
+    journalRetentionDays: c.JOURNAL_RETENTION_DAYS,
   };
 }
 
@@ -129,6 +146,7 @@ export function configWarnings(config: Config): string[] {
   const tokens: [string, string | undefined][] = [
     ["ADMIN_TOKEN", config.adminToken],
     ["READONLY_TOKEN", config.readonlyToken],
+    ["METRICS_TOKEN", config.metricsToken],
   ];
   return tokens
     .filter(([, token]) => token !== undefined && token.length < RECOMMENDED_TOKEN_LENGTH)

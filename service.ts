@@ -8,14 +8,21 @@ import { z } from "@hono/zod-openapi";
 import type { Logger } from "pino";
 import { registerBuiltInProviders } from "./adapters/built-in.js";
 import { providerKit } from "./adapters/kit.js";
+import type { PacingObserver } from "./adapters/pacing-observer.js";
 import type { ProviderDefinition } from "./adapters/provider.js";
 import { ProviderRegistry } from "./adapters/registry.js";
 import { createApp } from "./api/app.js";
 import { type Config, configWarnings, readOrCreateKeyFile } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
+import { bindingGauges } from "./db/queries/lag.js";
 import { checkSecretKey, type KeyState, resealSecrets } from "./db/queries/secrets.js";
 import { SecretBox } from "./db/secret-box.js";
+import type { EngineControl } from "./engine/engine-control.js";
+import type { EngineObserver } from "./engine/engine-observer.js";
+import { RetentionJob } from "./engine/retention.js";
 import { Supervisor } from "./engine/supervisor.js";
+import { AlertWebhook } from "./observability/alerts.js";
+import { ServiceMetrics } from "./observability/metrics.js";
 
 export interface RunningService {
   url: string;
@@ -25,6 +32,7 @@ export interface RunningService {
   providers: ProviderRegistry;
   /** Whether SECRET_KEY opens the stored secrets ("wrong": the service runs, but credentials must be entered again). */
   secretKey: KeyState;
+  metrics: ServiceMetrics;
   /** Stops taking requests, lets passes in flight finish, closes the database. */
   stop(): Promise<void>;
 }
@@ -48,10 +56,10 @@ export interface ServiceOptions {
 }
 
 /** Built-in providers first, registered as an external one is; then the installation's own. */
-async function providerRegistry(config: Config, logger: Logger, extra: ProviderDefinition[]): Promise<ProviderRegistry> {
+async function providerRegistry(config: Config, logger: Logger, extra: ProviderDefinition[], pacing: PacingObserver): Promise<ProviderRegistry> {
   const registry = new ProviderRegistry();
   registerBuiltInProviders(registry, {
-    google: { apiRootUrl: config.googleApiRootUrl, tokenUrl: config.googleOAuthTokenUrl, authUrl: config.googleOAuthAuthUrl, logger },
+    google: { apiRootUrl: config.googleApiRootUrl, tokenUrl: config.googleOAuthTokenUrl, authUrl: config.googleOAuthAuthUrl, logger, pacing },
     caldav: config.caldavEgress,
     microsoft: { logger },
   });
@@ -87,30 +95,45 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const secretKey = key(logger, config.secretKey, join(dataDir, "secret-key"), "hex", "SECRET_KEY");
   const secrets = new SecretBox(secretKey, config.secretKeyPrevious);
 
-  const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(dataDir, "pglite") });
+  const metrics = new ServiceMetrics();
+  const where = config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(dataDir, "pglite") };
+  const database = await openDatabase({ ...where, onQuery: metrics.query });
   logger.info({ database: database.kind }, "database ready, migrations applied");
   const secretKeyState = await settleSecrets(database, secrets, logger);
 
-  const providers = await providerRegistry(config, logger, options.providers ?? []);
+  const providers = await providerRegistry(config, logger, options.providers ?? [], metrics.pacing);
+  const alerts = config.alertWebhookUrl
+    ? new AlertWebhook({ url: config.alertWebhookUrl, db: database.db, logger, onDelivery: (outcome) => metrics.alertDelivery(outcome) })
+    : null;
   const supervisor = new Supervisor({
     database,
     providers,
     secrets,
     logger,
     webhookBaseUrl: config.publicUrl?.replace(/\/?$/, "/"),
+    observer: alerts ? alongside(metrics.engine, alerts) : metrics.engine,
   });
-  await supervisor.start();
+  metrics.watch({
+    bindings: () => bindingGauges(database.db, supervisor.runningBindingIds()),
+    providers: () => providers.list().map(({ definition }) => definition.id),
+  });
 
   let url = "";
+  // The API listens while the actors start (liveness answers, readiness says 503 until they have); calls for the engine wait for it.
+  let startEngine!: () => void;
+  const started = new Promise<void>((resolve) => (startEngine = resolve));
   const app = createApp({
     database,
     secrets,
     adminToken,
     readonlyToken: config.readonlyToken,
     logger,
-    engine: supervisor,
+    engine: engineOnceStarted(supervisor, started, metrics),
     providers,
     baseUrl: () => config.oauthRedirectBaseUrl ?? config.publicUrl ?? browserUrl(url),
+    readiness: { engineStarted: () => supervisor.started, degraded: () => (secretKeyState === "wrong" ? [SECRETS_UNREADABLE] : []) },
+    metrics,
+    metricsToken: config.metricsToken,
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((ready) => server.once("listening", ready));
@@ -118,17 +141,69 @@ export async function startService(config: Config, logger: Logger, options: Serv
   url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
   logger.info({ host: address, port, docs: `${url}/docs` }, "listening");
 
+  try {
+    await supervisor.start();
+  } catch (error) {
+    await new Promise<void>((done) => server.close(() => done()));
+    await database.close();
+    throw error;
+  }
+  startEngine();
+  const retention = new RetentionJob({
+    db: database.db,
+    logger,
+    journalDays: config.journalRetentionDays,
+    onDone: (purged, at) => metrics.retentionDone({ ...purged }, at),
+  });
+  retention.start();
+
   return {
     url,
     adminToken,
     database,
     supervisor,
     providers,
+    metrics,
     secretKey: secretKeyState,
     async stop() {
       await new Promise<void>((done) => server.close(() => done()));
+      await retention.stop();
       await supervisor.stop();
+      await alerts?.stop();
       await database.close();
+    },
+  };
+}
+
+const SECRETS_UNREADABLE = {
+  code: "secrets_unreadable",
+  message:
+    "SECRET_KEY does not open the secrets stored in this database: actors needing them wait in error; start with the right SECRET_KEY, or enter the credentials again",
+};
+
+/** Metrics and alerts both hear of actor changes; everything else is for the metrics alone. */
+function alongside(metrics: EngineObserver, alerts: AlertWebhook): EngineObserver {
+  return {
+    ...metrics,
+    actorChanged(change) {
+      metrics.actorChanged(change);
+      alerts.actorChanged(change);
+    },
+  };
+}
+
+/** The engine as the API reaches it: a command or a push notice that comes while actors start waits for them (no false 404). */
+function engineOnceStarted(supervisor: Supervisor, started: Promise<void>, metrics: ServiceMetrics): EngineControl {
+  return {
+    async command(bindingId, command) {
+      await started;
+      return supervisor.command(bindingId, command);
+    },
+    async pushNotice(notice) {
+      await started;
+      const accepted = await supervisor.pushNotice(notice);
+      metrics.pushNotice(accepted);
+      return accepted;
     },
   };
 }

@@ -25,6 +25,8 @@ const BURST_MS = 20;
 
 interface Waiter {
   grant: () => void;
+  /** When it asked (the clock's time), for the wait it is told about. */
+  asked: number;
   /** Holds one of the calls-in-flight slots until released (run), or only a rate slot (acquire). */
   inFlight: boolean;
 }
@@ -52,6 +54,8 @@ export class Pacer {
     requestsPerMinute: number,
     private readonly clock: PacerClock = realClock,
     private readonly maxInFlight = Number.POSITIVE_INFINITY,
+    /** Told how long each call waited for its slot (milliseconds): the pacer wait metric. */
+    private readonly onWait?: (priority: CallPriority, ms: number) => void,
   ) {
     this.refilledAt = clock.now();
     this.setRequestsPerMinute(requestsPerMinute);
@@ -79,12 +83,12 @@ export class Pacer {
 
   /** Resolves when the caller may send its request (a rate slot only). */
   acquire(priority: CallPriority): Promise<void> {
-    return new Promise((grant) => this.enqueue(priority, { grant, inFlight: false }));
+    return new Promise((grant) => this.enqueue(priority, { grant, inFlight: false, asked: this.clock.now() }));
   }
 
   /** Runs `call` once a rate slot and a calls-in-flight slot are free; the latter is held until it settles. */
   async run<T>(priority: CallPriority, call: () => Promise<T>): Promise<T> {
-    await new Promise<void>((grant) => this.enqueue(priority, { grant, inFlight: true }));
+    await new Promise<void>((grant) => this.enqueue(priority, { grant, inFlight: true, asked: this.clock.now() }));
     try {
       return await call();
     } finally {
@@ -134,8 +138,10 @@ export class Pacer {
       // The queue keeps its order: the first waiter for a calls-in-flight slot holds up those behind it.
       if (waiter.inFlight && this.inFlight >= this.maxInFlight) return;
       this.tokens -= 1;
-      (this.waiting.write.length ? this.waiting.write : this.waiting.read).shift();
+      const priority: CallPriority = this.waiting.write.length ? "write" : "read";
+      this.waiting[priority].shift();
       if (waiter.inFlight) this.inFlight++;
+      this.onWait?.(priority, this.clock.now() - waiter.asked);
       waiter.grant();
     }
     if (this.queued === 0) return;

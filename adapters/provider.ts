@@ -52,6 +52,12 @@ export interface ProviderContext<Account, Company> {
   company: Company;
   /** A child logger that censors secrets; never log an account's secrets anyway. */
   logger: Logger;
+  /**
+   * Which credential the account is opened with (`company`, or `operator:<id>` for an operator's own):
+   * a label for per-account metrics such as pacing, never an address or a secret. Optional for callers
+   * outside taskcal's engine.
+   */
+  credential?: string;
 }
 
 /** A request to `POST /webhooks/{provider}`, as the provider's webhook parser sees it. */

@@ -12,6 +12,7 @@ import { credentialRoutes, operatorTestRoutes } from "./routes/credentials.js";
 import { docsRoutes } from "./routes/docs.js";
 import { eventTypeRoutes } from "./routes/event-types.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { oauthRoutes } from "./routes/oauth.js";
 import { operatorCalendarRoutes } from "./routes/operator-calendars.js";
 import { operatorRoutes } from "./routes/operators.js";
@@ -43,7 +44,8 @@ export function createApp(deps: ApiDeps) {
     await next();
   });
   app.use(requestLog);
-  const authenticator = new Authenticator({ admin: deps.adminToken, readonly: deps.readonlyToken }, deps.signInThrottle ?? new SignInThrottle());
+  const throttle = deps.signInThrottle ?? new SignInThrottle();
+  const authenticator = new Authenticator({ admin: deps.adminToken, readonly: deps.readonlyToken }, throttle);
   app.use("/api/*", apiAuth(authenticator));
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -55,7 +57,8 @@ export function createApp(deps: ApiDeps) {
   // A provider's notice batch is a few kB: anything near this is not one.
   app.use("/webhooks/*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.body(null, 413) }));
 
-  app.route("/", healthRoutes(deps.database.ping));
+  app.route("/", healthRoutes(deps.database.ping, deps.readiness));
+  if (deps.metrics) app.route("/", metricsRoutes(deps.metrics, deps.metricsToken, throttle));
   app.route("/", docsRoutes);
   app.route("/api/settings", settingsRoutes(deps.providers));
   app.route("/api/providers", providerRoutes(deps.providers));
@@ -94,6 +97,13 @@ export function createApp(deps: ApiDeps) {
     name: SESSION_COOKIE,
     description: "The session POST /session starts; a change (non-GET) also sends the session's csrfToken as X-CSRF-Token",
   });
+  if (deps.metricsToken !== undefined) {
+    app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", {
+      type: "http",
+      scheme: "bearer",
+      description: "METRICS_TOKEN, for GET /metrics only",
+    });
+  }
   app.openAPIRegistry.registerPath({
     method: "get",
     path: "/openapi.json",

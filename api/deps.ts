@@ -5,6 +5,8 @@ import type { ProviderRegistry } from "../adapters/registry.js";
 import type { Database, Db } from "../db/database.js";
 import type { SecretBox } from "../db/secret-box.js";
 import type { EngineControl } from "../engine/engine-control.js";
+import type { Readiness } from "./routes/health.js";
+import type { MetricsSource } from "./routes/metrics.js";
 import type { SignInThrottle } from "./sign-in-throttle.js";
 
 /** Which token a request came with (as a bearer token, or the one its session signed in with). */
@@ -29,6 +31,12 @@ export interface ApiDeps {
    * address): consent redirects and links are built on it. Absent: the request's own origin.
    */
   baseUrl?: () => string;
+  /** What GET /health/ready asks beyond the database; absent: the database and migrations alone. */
+  readiness?: Readiness;
+  /** The process's metrics (GET /metrics); absent: no such route. */
+  metrics?: MetricsSource;
+  /** Bearer token GET /metrics asks for; absent: open. */
+  metricsToken?: string;
 }
 
 export interface AppEnv {

@@ -23,6 +23,7 @@ const statusOf = {
   too_many_attempts: 429,
   database_unavailable: 503,
   engine_unavailable: 503,
+  not_ready: 503,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

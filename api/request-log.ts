@@ -3,10 +3,12 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./deps.js";
 
+const QUIET = new Set(["/health", "/health/ready", "/metrics"]);
+
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = performance.now();
   await next();
-  // Health probes run every few seconds; keep them out of the info log.
-  const level = c.req.path === "/health" ? "debug" : "info";
+  // Probes and scrapes come every few seconds; keep them out of the info log.
+  const level = QUIET.has(c.req.path) ? "debug" : "info";
   c.var.logger[level]({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, "request");
 });

@@ -9,6 +9,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { type QueryObserver, timePglite, timePostgres } from "./query-timing.js";
 import * as schema from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -29,7 +30,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+export const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
 export interface OpenOptions {
   /** postgres:// URL; absent means embedded PGlite. */
@@ -38,16 +39,19 @@ export interface OpenOptions {
   dataDir?: string;
   /** PGlite only: start from this dump (`dumpDataDir`) instead of an empty cluster; much faster than initdb. */
   template?: Blob;
+  /** Told how long each statement took once migrations are applied (metrics). */
+  onQuery?: QueryObserver;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url) : openPglite(options.dataDir, options.template);
+  return options.url ? openPostgres(options.url, options.onQuery) : openPglite(options.dataDir, options.template, options.onQuery);
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, onQuery?: QueryObserver): Promise<Database> {
   const client = postgres(url, { max: 10, onnotice: () => {} });
   const db = drizzlePostgres({ client, schema });
   await migratePostgres(db, { migrationsFolder });
+  if (onQuery) timePostgres(client, onQuery);
   return {
     kind: "postgres",
     db: db as unknown as Db,
@@ -66,11 +70,12 @@ async function openPostgres(url: string): Promise<Database> {
   };
 }
 
-async function openPglite(dataDir?: string, template?: Blob): Promise<Database> {
+async function openPglite(dataDir?: string, template?: Blob, onQuery?: QueryObserver): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = new PGlite(dataDir, template ? { loadDataDir: template } : {});
   const db = drizzlePglite({ client, schema });
   await migratePglite(db, { migrationsFolder });
+  if (onQuery) timePglite(client, onQuery);
   return {
     kind: "pglite",
     db: db as unknown as Db,

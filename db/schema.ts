@@ -131,6 +131,18 @@ export const bindingState = pgTable(
     watchExpiresAt: timestamp("watch_expires_at", { withTimezone: true }),
     /** A verified notice arrived on the channel: its address reaches us, so polling can be a rare backstop (R17). */
     watchProven: boolean("watch_proven").notNull().default(false),
+    /** When the last pulling pass ended well: the pull lag is the time since (migration 0009). */
+    lastPullAt: timestamp("last_pull_at", { withTimezone: true }),
+    /**
+     * Since when a CRM change has waited for the calendar; null when none waits. Set by the tasks_pending
+     * trigger on any task write, settled by the engine after each pass (db/queries/lag.ts).
+     */
+    pushPendingSince: timestamp("push_pending_since", { withTimezone: true }).defaultNow(),
+    /** How far a running full import is (`reading` events, `writing` tasks); null outside one. */
+    progressPhase: text("progress_phase"),
+    progressDone: integer("progress_done"),
+    /** Null where the provider gives no count. */
+    progressTotal: integer("progress_total"),
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("binding_state_watch_channel_key").on(t.watchChannelId)],
@@ -178,6 +190,8 @@ export const tasks = pgTable(
     uniqueIndex("tasks_number_key").on(t.number),
     index("tasks_operator_type_idx").on(t.operatorId, t.eventTypeId),
     index("tasks_updated_idx").on(t.updatedAt, t.id),
+    /** The retention job finds old tombstones by it (migration 0009). */
+    index("tasks_tombstone_idx").on(t.deletedAt).where(sql`${t.deleted}`),
   ],
 );
 

@@ -14,8 +14,11 @@ import type { SecretBox } from "../db/secret-box.js";
 import type { Action } from "./actions.js";
 import type { CredentialHealth } from "./credential-health.js";
 import { adapterFor, type CredentialRef, credentialOf } from "./credentials.js";
+import type { EngineObserver, PassOutcome } from "./engine-observer.js";
+import type { PassTally } from "./executor.js";
 import { ConfigurationError, describeFault } from "./faults.js";
 import type { Limiter } from "./limiter.js";
+import { observedAdapter } from "./observed-adapter.js";
 import { type PassMode, runPass } from "./pass.js";
 import { StepQueue } from "./step-queue.js";
 
@@ -36,6 +39,8 @@ export interface SyncDeps {
   now?: () => Date;
   /** Test seam, see ExecutorEnv. */
   beforeCommit?: (action: Action) => void;
+  /** Told of every provider call, pass and commit (metrics). */
+  observer?: EngineObserver;
 }
 
 /** Channels are renewed this long before they expire. */
@@ -62,6 +67,8 @@ export class BindingSync {
   private readonly refusals = { inARow: 0 };
   /** The push channel last seen open, with the adapter that can stop it once the binding goes (its rows go with it). */
   private channel: { adapter: CalendarAdapter; channelId: string; resourceId: string } | null = null;
+  /** The binding's provider as last loaded (a label for what the observer is told). */
+  private provider = "unknown";
 
   constructor(private readonly deps: SyncDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -100,7 +107,9 @@ export class BindingSync {
     const config = await bindingConfig(this.deps.db, this.deps.bindingId);
     if (!config) throw new ConfigurationError("binding_removed", "The binding no longer exists.");
     const credential = credentialOf(config, this.deps.providers);
-    return { config, adapter: adapterFor(config, this.deps.providers, this.deps.secrets, this.deps.logger), credential };
+    this.provider = config.operator.provider;
+    const adapter = adapterFor(config, this.deps.providers, this.deps.secrets, this.deps.logger);
+    return { config, adapter: this.deps.observer ? observedAdapter(adapter, this.deps.observer) : adapter, credential };
   }
 
   /**
@@ -131,8 +140,27 @@ export class BindingSync {
 
   /** One pass; `full` passes take a start slot (they are the heavy ones at start-up). */
   sync(mode: PassMode, options: { retryFailures?: boolean; signal?: AbortSignal } = {}): Promise<SyncOutcome> {
-    const step = () => this.syncStep(mode, options.retryFailures ?? false, options.signal);
+    const step = () => this.observed(mode, () => this.syncStep(mode, options.retryFailures ?? false, options.signal), options.signal);
     return this.steps.run(mode === "full" ? () => this.inStartSlot(step) : step);
+  }
+
+  /** A pass, timed for the observer and logged in one line with its counts (debug; its fault is the actor's to log). */
+  private async observed(mode: PassMode, pass: () => Promise<SyncOutcome & { tally?: PassTally }>, signal?: AbortSignal) {
+    const started = performance.now();
+    let outcome: PassOutcome = "failed";
+    try {
+      const result = await pass();
+      outcome = "ok";
+      const line = { mode, ...result.tally, again: result.again, ms: Math.round(performance.now() - started) };
+      if (result.tally?.failed) this.deps.logger.warn(line, `${result.tally.failed} item(s) failed: see the actor's failures`);
+      else this.deps.logger.debug(line, "pass done");
+      return result;
+    } catch (error) {
+      if (signal?.aborted) outcome = "cancelled";
+      throw error;
+    } finally {
+      this.deps.observer?.passEnded(this.provider, mode, outcome, (performance.now() - started) / 1000);
+    }
   }
 
   private async authorizeStep(signal?: AbortSignal): Promise<{ hasSyncToken: boolean }> {
@@ -168,7 +196,7 @@ export class BindingSync {
     return { hasSyncToken: sameCalendar && !!state.syncToken };
   }
 
-  private async syncStep(mode: PassMode, retryFailures: boolean, signal?: AbortSignal): Promise<SyncOutcome> {
+  private async syncStep(mode: PassMode, retryFailures: boolean, signal?: AbortSignal): Promise<SyncOutcome & { tally: PassTally }> {
     signal?.throwIfAborted();
     const { db, bindingId } = this.deps;
     const { config, adapter, credential } = await this.load();
@@ -184,9 +212,10 @@ export class BindingSync {
       signal,
       refusals: this.refusals,
       beforeCommit: this.deps.beforeCommit,
+      observer: this.deps.observer,
     };
-    const pass = () => runPass(env, { mode, syncToken: state.syncToken ?? undefined, retryFailures });
-    const result = await this.onCredential(credential, pass).catch(async (error) => {
+    const request = { mode, syncToken: state.syncToken ?? undefined, retryFailures, pushLagMarked: state.pushPendingSince !== null };
+    const result = await this.onCredential(credential, () => runPass(env, request)).catch(async (error) => {
       if (!(error instanceof NotFound)) throw error;
       // The calendar itself is gone: forget it, so a restart finds or creates it by name (R6) and sends the tasks again.
       await saveBindingState(db, bindingId, { calendarId: null, syncToken: null });
@@ -198,14 +227,14 @@ export class BindingSync {
     await this.note(() => this.deps.health?.worked(credential));
     if (mode === "push") {
       await saveBindingState(db, bindingId, { lastSyncAt: this.now() });
-      return { again: result.again, channelExpiresAt: provenChannelExpiry(state) };
+      return { again: result.again, channelExpiresAt: provenChannelExpiry(state), tally: result.tally };
     }
-    await saveBindingState(db, bindingId, { syncToken: result.syncToken ?? null, lastSyncAt: this.now() });
+    await saveBindingState(db, bindingId, { syncToken: result.syncToken ?? null, lastSyncAt: this.now(), lastPullAt: this.now() });
     const watch = await this.ensureWatch(adapter, config.operator.provider, state);
     const { watchChannelId, watchResourceId } = watch.state;
     this.channel = watchChannelId && watchResourceId ? { adapter, channelId: watchChannelId, resourceId: watchResourceId } : null;
     // Changes made while a new channel was being opened may have sent notices nobody recognised yet: pull once more.
-    return { again: result.again || watch.opened, channelExpiresAt: provenChannelExpiry(watch.state) };
+    return { again: result.again || watch.opened, channelExpiresAt: provenChannelExpiry(watch.state), tally: result.tally };
   }
 
   /** Keeps a push channel open where the provider has one (R17: polling becomes a rare backstop); `opened` when it is new. */
@@ -222,6 +251,7 @@ export class BindingSync {
         const renewed = await adapter.renewWatch({ channelId: state.watchChannelId, resourceId: state.watchResourceId });
         const extended = { watchExpiresAt: renewed.expiresAt ? new Date(renewed.expiresAt) : new Date(this.now().getTime() + 86_400_000) };
         await saveBindingState(db, bindingId, extended);
+        this.deps.observer?.channelOpened(adapter.provider, true);
         return { opened: false, state: { ...state, ...extended } };
       } catch (error) {
         logger.info({ err: error }, "could not renew the push channel; opening a new one");
@@ -240,6 +270,7 @@ export class BindingSync {
         watchProven: false,
       };
       await saveBindingState(db, bindingId, opened);
+      this.deps.observer?.channelOpened(adapter.provider, state.watchChannelId !== null);
       // Asked after the write: a notice handled before it could not find the channel in the table.
       if (this.deps.channelNoticed?.(channel.channelId, channel.resourceId)) {
         opened.watchProven = true;

@@ -78,19 +78,20 @@ export function adapterFor(config: SignInConfig, providers: ProviderRegistry, se
   try {
     const companySettings = openCompany(provider, company, secrets);
     let account: Record<string, unknown>;
-    if (usesCompanyAccount(provider, operator)) {
-      const shared = definition.companyAccount!(companySettings);
-      if (!shared) {
+    const shared = usesCompanyAccount(provider, operator);
+    if (shared) {
+      const companyAccount = definition.companyAccount!(companySettings);
+      if (!companyAccount) {
         throw new ConfigurationError(
           "missing_credentials",
           `Operator "${operator.name}" uses the company's ${definition.displayName} account, which is not set in the settings.`,
         );
       }
-      account = shared;
+      account = companyAccount;
     } else {
       account = openFields({ values: operator.account, secrets: operator.accountSecrets }, secrets, `operator:${operator.id}`);
     }
-    return definition.createAdapter({ account, company: companySettings, logger });
+    return definition.createAdapter({ account, company: companySettings, logger, credential: shared ? "company" : `operator:${operator.id}` });
   } catch (error) {
     if (error instanceof ProviderSetupError) throw new ConfigurationError("missing_credentials", `Operator "${operator.name}": ${error.message}`);
     if (error instanceof SecretUnreadable) {

@@ -6,10 +6,11 @@
 import type { CalendarAdapter, CalendarEvent } from "../adapters/types.js";
 import type { Db } from "../db/database.js";
 import { linksByRemoteIds } from "../db/queries/links.js";
-import { commitEffects, type Effects } from "../db/queries/sync-effects.js";
+import { type CommitResult, commitEffects, type Effects } from "../db/queries/sync-effects.js";
 import { taskById } from "../db/queries/tasks.js";
 import type { Action } from "./actions.js";
 import { effectsOf, failureEffects, failureKey, type RemoteResult } from "./effects.js";
+import type { EngineObserver } from "./engine-observer.js";
 import { eventShows, renderEvent } from "./event-render.js";
 import { describeItemFault, itemFaultKind } from "./faults.js";
 import { type PlanContext, planPulled, planRemoteDeletion } from "./planner.js";
@@ -33,13 +34,36 @@ export interface ExecutorEnv {
   /** Test seam: runs between an action's calendar write and its commit (the model test drops the process there). */
   beforeCommit?: (action: Action) => void;
   signal?: AbortSignal;
+  observer?: EngineObserver;
+}
+
+/** What a pass did, for its log line. */
+export interface PassTally {
+  pushed: number;
+  pulled: number;
+  conflicts: number;
+  failed: number;
 }
 
 export class Executor {
   /** Something changed under the pass that it could not settle now: run another pass. */
   again = false;
+  readonly tally: PassTally = { pushed: 0, pulled: 0, conflicts: 0, failed: 0 };
 
   constructor(private readonly env: ExecutorEnv) {}
+
+  /** Every commit of an action's effects goes through here, so the pass's tally and the observer see them all. */
+  private async save(effects: Effects): Promise<CommitResult> {
+    const result = await commitEffects(this.env.db, this.env.bindingId, effects);
+    if (!result.ok) return result;
+    const { counters, failure } = effects;
+    this.tally.pushed += counters?.pushed ?? 0;
+    this.tally.pulled += counters?.pulled ?? 0;
+    this.tally.conflicts += counters?.conflicts ?? 0;
+    if (failure && "record" in failure) this.tally.failed++;
+    this.env.observer?.committed(this.env.adapter.provider, effects);
+    return result;
+  }
 
   async run(action: Action | null, retries = RETRIES): Promise<void> {
     if (!action) return;
@@ -66,7 +90,7 @@ export class Executor {
         const eventId = adapter.eventIdForTask(action.task.id, calendarId);
         // Written ahead: after a crash past this point the event is known (etag unknown), so a deletion of it in the
         // calendar reaches the task, and a create that never happened is tried again (planPush).
-        await commitEffects(this.env.db, this.env.bindingId, {
+        await this.save({
           link: { taskId: action.task.id, calendarId, remoteId: eventId, etag: null, syncedVersion: action.task.version },
         });
         const result = await adapter.createEvent(calendarId, eventId, action.data);
@@ -94,9 +118,9 @@ export class Executor {
   private async commit(action: Action, effects: Effects, retries: number): Promise<void> {
     const key = failureKey(action);
     if (!effects.failure && this.env.openFailures.delete(key)) effects.failure = { resolve: key };
-    let result: Awaited<ReturnType<typeof commitEffects>>;
+    let result: CommitResult;
     try {
-      result = await commitEffects(this.env.db, this.env.bindingId, effects);
+      result = await this.save(effects);
     } catch (error) {
       if (effects.failure && "record" in effects.failure) throw error;
       return this.failed(action, error, 0);
@@ -138,7 +162,7 @@ export class Executor {
     // A failed task is tried again once it changes: its failing version is kept.
     const taskVersion = key.startsWith("task:") && "task" in action ? action.task.version : null;
     this.env.openFailures.add(key);
-    await commitEffects(this.env.db, this.env.bindingId, failureEffects(action, code, message, taskVersion));
+    await this.save(failureEffects(action, code, message, taskVersion));
   }
 
   /** The event changed or vanished since it was read: read that one event again and decide anew (not the whole feed). */

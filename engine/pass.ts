@@ -4,14 +4,18 @@
 // the pass (R20) and the sync token advances past it.
 import type { CalendarAdapter, CalendarEvent, ChangePage } from "../adapters/types.js";
 import type { Db } from "../db/database.js";
+import { saveBindingState } from "../db/queries/binding-state.js";
 import type { BindingConfig } from "../db/queries/bindings.js";
 import { type OpenFailure, openFailures, releaseTaskFailures } from "../db/queries/failures.js";
+import { clearPushLag, settlePushLag } from "../db/queries/lag.js";
 import { type LinkRow, linksByRemoteIdPrefix, linksByRemoteIds, linksByTaskIds, linksInWindow } from "../db/queries/links.js";
 import { pendingPushes } from "../db/queries/pushes.js";
 import { tasksByIds } from "../db/queries/tasks.js";
 import type { Action } from "./actions.js";
-import { Executor } from "./executor.js";
+import type { EngineObserver } from "./engine-observer.js";
+import { Executor, type PassTally } from "./executor.js";
 import { itemFaultKind } from "./faults.js";
+import { ImportProgress } from "./import-progress.js";
 import { type ConflictPolicy, type PlanContext, planPulled, planPush, planRemoteDeletion } from "./planner.js";
 import { TASK_ID_PROPERTY } from "./task-model.js";
 import { syncWindow } from "./window.js";
@@ -33,6 +37,7 @@ export interface PassEnv {
   refusals: { inARow: number };
   /** Test seam, see ExecutorEnv. */
   beforeCommit?: (action: Action) => void;
+  observer?: EngineObserver;
 }
 
 export interface PassRequest {
@@ -41,12 +46,15 @@ export interface PassRequest {
   syncToken?: string;
   /** restart and retry-failures: every failed item is tried again. */
   retryFailures: boolean;
+  /** A CRM change was marked as waiting when the pass began (binding_state.push_pending_since): a pass that goes well clears it. */
+  pushLagMarked?: boolean;
 }
 
 export interface PassResult {
   again: boolean;
   /** The token for the next incremental listing (pulling passes). */
   syncToken?: string;
+  tally: PassTally;
 }
 
 export async function runPass(env: PassEnv, request: PassRequest): Promise<PassResult> {
@@ -75,19 +83,43 @@ export async function runPass(env: PassEnv, request: PassRequest): Promise<PassR
     refusals: env.refusals,
     beforeCommit: env.beforeCommit,
     signal: env.signal,
+    observer: env.observer,
   });
-  const pass = new Pass(env, ctx, executor);
-  const syncToken = request.mode === "push" ? undefined : await pass.pull(request.mode === "full" ? undefined : request.syncToken);
-  if (request.retryFailures) await pass.retryEvents(open.filter((failure) => failure.remoteId && failure.item.startsWith("event:")));
-  await pass.push(request.retryFailures ? [] : open);
-  return { again: executor.again, syncToken };
+  // A full import shows how far it is (GET /api/actors `progress`).
+  const progress =
+    request.mode === "full"
+      ? new ImportProgress((p) =>
+          saveBindingState(db, bindingId, { progressPhase: p?.phase ?? null, progressDone: p?.done ?? null, progressTotal: p?.total ?? null }),
+        )
+      : undefined;
+  const pass = new Pass(env, ctx, executor, progress);
+  let finished = false;
+  try {
+    const syncToken = request.mode === "push" ? undefined : await pass.pull(request.mode === "full" ? undefined : request.syncToken);
+    if (request.retryFailures) await pass.retryEvents(open.filter((failure) => failure.remoteId && failure.item.startsWith("event:")));
+    await pass.push(request.retryFailures ? [] : open);
+    finished = true;
+    // What the pass could not settle (`again`) is for the pass that follows at once.
+    if (request.pushLagMarked && !executor.again) await clearPushLag(db, bindingId);
+    return { again: executor.again, syncToken, tally: executor.tally };
+  } catch (error) {
+    // What this pass left waits now (backoff, error, pause): make sure the lag shows it. Best effort: the fault is what matters.
+    if (!finished) await settlePushLag(db, config.binding, ctx.window).catch(() => {});
+    throw error;
+  } finally {
+    await progress?.close(finished);
+  }
 }
 
 class Pass {
+  /** Items a full import has read, then written. */
+  private done = 0;
+
   constructor(
     private readonly env: PassEnv,
     private readonly ctx: PlanContext,
     private readonly executor: Executor,
+    private readonly progress?: ImportProgress,
   ) {}
 
   private get bindingId() {
@@ -100,12 +132,15 @@ class Pass {
     const listed = syncToken === undefined ? new Set<string>() : null;
     let pageToken: string | undefined;
     let next: string | undefined;
+    this.progress?.report("reading", 0, null);
     do {
       signal?.throwIfAborted();
       // The window goes with incremental listings too: a provider whose change tracking keeps its first window says when it moved.
       const page = await adapter.listChanges(calendarId, { syncToken, windowStart: this.ctx.window.startInstant.toISOString(), pageToken });
       if (listed) for (const id of idsOf(page)) listed.add(id);
       await this.applyPage(page);
+      // No provider says how many events a listing holds: the total stays unknown while reading.
+      this.progress?.report("reading", (this.done += idsOf(page).length), null);
       pageToken = page.nextPageToken;
       next = page.syncToken ?? next;
     } while (pageToken);
@@ -213,8 +248,13 @@ class Pass {
     const pending = await pendingPushes(db, config.binding, this.ctx.window);
     const actions = pending.filter((p) => failedAt.get(p.task.id) !== p.task.version).map((p) => planPush(p, this.ctx));
     let next = 0;
+    let written = 0;
+    this.progress?.report("writing", 0, actions.length);
     const worker = async () => {
-      while (next < actions.length) await this.executor.run(actions[next++]);
+      while (next < actions.length) {
+        await this.executor.run(actions[next++]);
+        this.progress?.report("writing", ++written, actions.length);
+      }
     };
     await Promise.all(Array.from({ length: Math.min(PUSH_CONCURRENCY, actions.length) }, worker));
   }

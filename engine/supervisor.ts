@@ -19,6 +19,7 @@ import { BindingSync } from "./binding-sync.js";
 import { CredentialHealth } from "./credential-health.js";
 import { credentialOf, openCompany } from "./credentials.js";
 import type { ActorCommand, EngineControl } from "./engine-control.js";
+import type { EngineObserver } from "./engine-observer.js";
 import { Limiter } from "./limiter.js";
 import { Notices } from "./notices.js";
 
@@ -38,6 +39,8 @@ export interface SupervisorOptions {
   startConcurrency?: number;
   /** Test seam, see ExecutorEnv. */
   beforeCommit?: (action: Action) => void;
+  /** Told of state changes, passes, provider calls and commits (metrics, alerts). */
+  observer?: EngineObserver;
 }
 
 interface Running {
@@ -98,6 +101,7 @@ export class Supervisor implements EngineControl {
   private reconcileTimer: NodeJS.Timeout | null = null;
   private reconciling: Promise<void> = Promise.resolve();
   private stopped = false;
+  private actorsStarted = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.startSlots = new Limiter(options.startConcurrency ?? 200);
@@ -126,6 +130,12 @@ export class Supervisor implements EngineControl {
     this.unlisten.push(await notifier.listen("taskcal_tasks", (payload) => this.notices.task(payload)));
     this.unlisten.push(await notifier.listen("taskcal_config", () => this.scheduleReconcile()));
     await this.reconcile();
+    this.actorsStarted = true;
+  }
+
+  /** Whether start() has spawned the actors, and stop() was not called since (readiness). */
+  get started(): boolean {
+    return this.actorsStarted && !this.stopped;
   }
 
   /** Stops every actor and waits for passes in flight, so their writes land (each is safe to repeat anyway). */
@@ -189,20 +199,23 @@ export class Supervisor implements EngineControl {
   }
 
   private async spawn(row: BindingConfig): Promise<void> {
-    const { logger, database } = this.options;
+    const { database, observer } = this.options;
     const bindingId = row.binding.id;
+    // Every line about this binding says which it is, whose, and on which provider.
+    const logger = this.options.logger.child({ bindingId, operatorId: row.binding.operatorId, provider: row.operator.provider });
     const state = await bindingStateOf(database.db, bindingId);
     const sync = new BindingSync({
       db: database.db,
       bindingId,
       providers: this.options.providers,
       secrets: this.options.secrets,
-      logger: logger.child({ bindingId }),
+      logger,
       webhookBaseUrl: this.options.webhookBaseUrl,
       channelNoticed: (channelId, resourceId) => this.notices.channelNoticed(channelId, resourceId),
       startSlots: this.startSlots,
       health: this.health,
       beforeCommit: this.options.beforeCommit,
+      observer,
     });
     const actor = createActor(this.machine, {
       input: {
@@ -228,18 +241,20 @@ export class Supervisor implements EngineControl {
         const now = { state: topState(snapshot.value), error: snapshot.context.lastError };
         if (now.state === last.state && now.error === last.error) return;
         const newError = now.error !== null && now.error !== last.error;
+        const from = last.state === "" ? null : (last.state as ActorStateName);
         last = now;
         entry.writes = entry.writes
           .then(() => this.persist(bindingId, now.state, now.error, newError))
-          .catch((err) => logger.warn({ err, bindingId }, "could not record actor state"));
-        if (newError) logger.warn({ bindingId, state: now.state, code: now.error!.code }, now.error!.message);
+          .catch((err) => logger.warn({ err }, "could not record actor state"));
+        if (newError) logger.warn({ state: now.state, code: now.error!.code }, now.error!.message);
         if (newError && now.error!.code === "auth_revoked") this.credentialRefused(entry, now.error!);
+        if (from !== now.state) observer?.actorChanged({ bindingId, from, to: now.state, error: now.error });
       },
-      error: (err) => logger.error({ err, bindingId }, "binding actor failed"),
+      error: (err) => logger.error({ err }, "binding actor failed"),
     });
     this.running.set(bindingId, entry);
     actor.start();
-    logger.debug({ bindingId }, "binding actor started");
+    logger.debug("binding actor started");
   }
 
   /** One binding found its credential refused: every other actor on it waits in `error` too, instead of each finding out at its next call. */
@@ -289,6 +304,11 @@ export class Supervisor implements EngineControl {
 
   pushNotice(notice: PushNotice): Promise<boolean> {
     return this.notices.push(notice);
+  }
+
+  /** The bindings whose actors run in this process (each process reports its own in its metrics). */
+  runningBindingIds(): string[] {
+    return [...this.running.keys()];
   }
 
   /** Where an actor of this process is right now, and whether it idles with nothing in flight (tests, the demo and the bench wait on it). */

@@ -26,7 +26,28 @@ describe("configuration (§4)", () => {
       caldavEgress: { allowHttp: false, allowedHosts: [] },
       logLevel: "info",
       providerModules: [],
+      metricsToken: undefined,
+      alertWebhookUrl: undefined,
+      journalRetentionDays: 90,
     });
+  });
+
+  it("METRICS_TOKEN is a token of its own; ALERT_WEBHOOK_URL an http(s) URL; JOURNAL_RETENTION_DAYS 1 to 3650 days", () => {
+    const admin = "a".repeat(32);
+    expect(loadConfig({ METRICS_TOKEN: "m".repeat(32), ADMIN_TOKEN: admin }).metricsToken).toBe("m".repeat(32));
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
+    expect(() => loadConfig({ METRICS_TOKEN: admin, ADMIN_TOKEN: admin })).toThrow(/METRICS_TOKEN: must differ from ADMIN_TOKEN and READONLY_TOKEN/);
+    expect(() => loadConfig({ METRICS_TOKEN: "r".repeat(20), READONLY_TOKEN: "r".repeat(20) })).toThrow(/METRICS_TOKEN: must differ/);
+    expect(configWarnings(loadConfig({ METRICS_TOKEN: "m".repeat(20) }))).toEqual([expect.stringContaining("METRICS_TOKEN is shorter than 32")]);
+
+    expect(loadConfig({ ALERT_WEBHOOK_URL: "https://hooks.example.com/taskcal" }).alertWebhookUrl).toBe("https://hooks.example.com/taskcal");
+    for (const bad of ["hooks.example.com", "ftp://hooks.example.com/x", "file:///etc/passwd"]) {
+      expect(() => loadConfig({ ALERT_WEBHOOK_URL: bad }), bad).toThrow(/ALERT_WEBHOOK_URL: must be an http\(s\) URL/);
+    }
+
+    expect(loadConfig({ JOURNAL_RETENTION_DAYS: "30" }).journalRetentionDays).toBe(30);
+    for (const bad of ["0", "3651", "1.5", "ninety"])
+      expect(() => loadConfig({ JOURNAL_RETENTION_DAYS: bad }), bad).toThrow(/JOURNAL_RETENTION_DAYS/);
   });
 
   it("CALDAV_ALLOW_HTTP is true or false; CALDAV_ALLOWED_HOSTS a comma-separated list of host names, normalized", () => {

@@ -45,6 +45,18 @@ describe("container", () => {
     expect(compose).not.toMatch(/postgres:\/\/[^:\s]+:(?!\$\{)[^@\s]+@/);
   });
 
+  it("the monitoring profile starts Prometheus scraping taskcal's /metrics with the repository's rules; taskcal's health check asks for readiness", () => {
+    const prometheus = compose.slice(compose.indexOf("\n  prometheus:"));
+    expect(prometheus).toMatch(/profiles: \["monitoring"\]/);
+    expect(prometheus).toContain("./ops/prometheus.yml:/etc/prometheus/prometheus.yml:ro");
+    expect(prometheus).toContain("./ops/alerts.yml:/etc/prometheus/alerts.yml:ro");
+    const scrape = read("ops/prometheus.yml");
+    expect(scrape).toMatch(/metrics_path: \/metrics/);
+    expect(scrape).toMatch(/targets: \["taskcal:8080"\]/);
+    expect(compose).toContain("http://127.0.0.1:8080/health/ready");
+    for (const variable of ["METRICS_TOKEN", "ALERT_WEBHOOK_URL", "JOURNAL_RETENTION_DAYS"]) expect(compose).toContain(`${variable}: \${${variable}`);
+  });
+
   it(".dockerignore keeps .env files and data folders out of the build context", () => {
     const ignored = new Set(dockerignore);
     for (const pattern of [".env", ".env.*", "data", "**/data", "node_modules", ".git"]) expect(ignored, pattern).toContain(pattern);

@@ -3,7 +3,7 @@ import type { OAuth2Client } from "google-auth-library";
 import type { Logger } from "pino";
 import type { CallPriority, Pacer } from "../pacer.js";
 import { type RetryPolicy, retryDelayMs } from "../retry-policy.js";
-import type { AdapterError } from "../types.js";
+import { type AdapterError, RateLimited } from "../types.js";
 import { type GoogleSignIn, httpStatus, toAdapterError } from "./errors.js";
 
 export interface GoogleAccountOptions {
@@ -18,6 +18,8 @@ export interface GoogleAccountOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   logger?: Pick<Logger, "debug" | "warn">;
+  /** Every "slow down" answer, retried or not (metrics). */
+  onThrottled?: () => void;
 }
 
 /**
@@ -87,6 +89,7 @@ export class GoogleAccount {
           continue;
         }
         const failure = toAdapterError(error, operation, this.options.signIn);
+        if (failure instanceof RateLimited) this.options.onThrottled?.();
         if (!failure.retryable) this.options.logger?.warn({ operation, code: failure.code, status: failure.status }, failure.message);
         throw failure;
       }

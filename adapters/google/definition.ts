@@ -87,7 +87,7 @@ export function googleProvider(options: GoogleProviderOptions) {
       googleRequestsPerMinute: "requestsPerMinute",
     },
     companyAccount: (company) => (company.defaultRefreshToken ? { refreshToken: company.defaultRefreshToken } : null),
-    createAdapter({ account, company }) {
+    createAdapter({ account, company, credential }) {
       if (account.workspaceEmail) {
         const key = company.serviceAccountKey ? parseServiceAccountKey(company.serviceAccountKey) : null;
         if (!key || "problem" in key) {
@@ -95,7 +95,7 @@ export function googleProvider(options: GoogleProviderOptions) {
             `the operator is named by the Workspace e-mail ${account.workspaceEmail}, but no service account key is set in the Google settings (PATCH /api/providers/google/settings {"serviceAccountKey": …}).`,
           );
         }
-        return factory({ serviceAccount: key, subject: account.workspaceEmail });
+        return factory({ serviceAccount: key, subject: account.workspaceEmail }, credential);
       }
       if (!company.clientId || !company.clientSecret)
         throw new ProviderSetupError("The Google client id and client secret are not set in the settings.");
@@ -104,7 +104,7 @@ export function googleProvider(options: GoogleProviderOptions) {
           "no Google account is connected: connect one (GET /oauth/google/start), set a refresh token, or let the operator use the company's account.",
         );
       }
-      return factory({ clientId: company.clientId, clientSecret: company.clientSecret, refreshToken: account.refreshToken });
+      return factory({ clientId: company.clientId, clientSecret: company.clientSecret, refreshToken: account.refreshToken }, credential);
     },
     companyChanged: (company) => factory.setRequestsPerMinute(company.requestsPerMinute),
     webhook: googleWebhook,

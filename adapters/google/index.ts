@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { Pacer } from "../pacer.js";
+import type { PacingObserver } from "../pacing-observer.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry-policy.js";
 import type { CalendarAdapter } from "../types.js";
 import { GoogleAccount } from "./account.js";
@@ -21,6 +22,8 @@ export interface GoogleAdapterOptions {
   retry?: Partial<RetryPolicy>;
   /** Per HTTP request. Default 30 s. */
   timeoutMs?: number;
+  /** Told of each account's pacing and throttling (metrics). */
+  pacing?: PacingObserver;
 }
 
 /** One Google account: an OAuth client and a user's refresh token, or a service account acting as a Workspace user. */
@@ -29,7 +32,8 @@ export type GoogleAccountCredentials =
   | { serviceAccount: ServiceAccountKey; subject: string };
 
 export interface GoogleAdapterFactory {
-  (credentials: GoogleAccountCredentials): CalendarAdapter;
+  /** `credential` labels the account's pacing for the observer (never an address or a token). */
+  (credentials: GoogleAccountCredentials, credential?: string): CalendarAdapter;
   /** Changes the pace of every account, now and later (the administrator changed the setting). */
   setRequestsPerMinute(requestsPerMinute: number): void;
 }
@@ -47,15 +51,29 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const pacers = new Map<string, Pacer>();
   const accounts = new Map<string, GoogleAccount>();
-  const pacerFor = (key: string) => {
+  const { pacing } = options;
+  /**
+   * `credential` labels the pacer's calls for the observer: the credential
+   * that first opened it (never an address or a token).
+   */
+  const pacerFor = (key: string, credential: string) => {
     let pacer = pacers.get(key);
-    if (!pacer) pacers.set(key, (pacer = new Pacer(requestsPerMinute)));
+    if (!pacer) {
+      const created = new Pacer(
+        requestsPerMinute,
+        undefined,
+        undefined,
+        pacing && ((priority, ms) => pacing.waited("google", credential, priority, ms / 1000)),
+      );
+      pacers.set(key, (pacer = created));
+      pacing?.pacerCreated("google", credential, () => created.queued);
+    }
     return pacer;
   };
   // Identities compare as Google compares e-mails: without regard to case.
-  const pacerOf = (identity: string) => pacerFor(`account:${identity.toLowerCase()}`);
+  const pacerOf = (identity: string, credential: string) => pacerFor(`account:${identity.toLowerCase()}`, credential);
 
-  const factory = (credentials: GoogleAccountCredentials): CalendarAdapter => {
+  const factory = (credentials: GoogleAccountCredentials, credential = "unnamed"): CalendarAdapter => {
     const delegated = "serviceAccount" in credentials;
     // Hashed keys: the maps hold no secret in clear.
     const accountKey = delegated
@@ -69,11 +87,12 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
           ? serviceAccountClient(credentials.serviceAccount, credentials.subject, options.tokenUrl)
           : refreshTokenClient(credentials, options.tokenUrl),
         signIn: delegated ? "service-account" : "refresh-token",
-        pacer: delegated ? pacerOf(credentials.subject) : pacerFor(`credential:${accountKey}`),
-        pacerOf,
+        pacer: delegated ? pacerOf(credentials.subject, credential) : pacerFor(`credential:${accountKey}`, credential),
+        pacerOf: (identity) => pacerOf(identity, credential),
         retry,
         timeoutMs: options.timeoutMs ?? 30_000,
         logger: options.logger,
+        onThrottled: pacing && (() => pacing.throttled("google", credential)),
       });
       accounts.set(accountKey, account);
     }

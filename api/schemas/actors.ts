@@ -31,6 +31,23 @@ export const ActorSchema = z
       errors: z.number().int().openapi({ description: "Faults of the whole binding so far" }),
       failures: z.number().int().openapi({ description: "Items that failed on their own and are not resolved (GET …/failures)" }),
     }),
+    lag: z
+      .object({
+        push: z.number().openapi({
+          description:
+            "Seconds since the oldest CRM change not yet in the calendar was made; 0 when none waits (items parked as failures count in stats.failures, not here)",
+        }),
+        pull: z.number().nullable().openapi({ description: "Seconds since the last successful pull of calendar changes; null before the first" }),
+      })
+      .openapi({ description: "How far behind the binding is (an addition to SPEC's fields)" }),
+    progress: z
+      .object({
+        phase: z.enum(["reading", "writing"]).openapi({ description: "reading: calendar events read; writing: tasks written to the calendar" }),
+        done: z.number().int(),
+        total: z.number().int().nullable().openapi({ description: "Null where the provider gives no count (reading)" }),
+      })
+      .nullable()
+      .openapi({ description: "During initialImport: how far it is; null otherwise (an addition to SPEC's fields)" }),
   })
   .openapi("Actor");
 

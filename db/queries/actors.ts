@@ -1,6 +1,6 @@
 // The actors as the API shows them, from the database alone: any process
 // (any replica) answers GET /api/actors without asking the engine.
-import { and, asc, count, eq, isNull, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, count, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../database.js";
 import type { ActorStateName, Direction } from "../enums.js";
 import { bindingState, bindings, eventTypes, operators, syncFailures } from "../schema.js";
@@ -17,7 +17,13 @@ export interface ActorView {
   lastSyncAt: string | null;
   lastError: { code: string; message: string; at: string; reauthorizeUrl?: string } | null;
   stats: { pushed: number; pulled: number; conflicts: number; errors: number; failures: number };
+  /** Seconds: the oldest CRM change not yet in the calendar (0: none waits), and since the last successful pull (null: none yet). */
+  lag: { push: number; pull: number | null };
+  /** During initialImport: events read, then tasks written; `total` null where the provider gives no count. */
+  progress: { phase: ProgressPhase; done: number; total: number | null } | null;
 }
+
+export type ProgressPhase = "reading" | "writing";
 
 export interface FailureView {
   taskId: string | null;
@@ -29,19 +35,28 @@ export interface FailureView {
   attempts: number;
 }
 
+/** Seconds since a moment, by the database's clock (the one that marked it), to the millisecond. */
+const secondsSince = (column: AnyColumn) => sql<string | null>`round(extract(epoch from (now() - ${column}))::numeric, 3)`;
+
 const failureCount = sql<number>`(select ${count()}::int from ${syncFailures} where ${and(eq(syncFailures.bindingId, bindings.id), isNull(syncFailures.resolvedAt))})`;
 
 /** One entry per binding whose operator is enabled and type synchronized (SPEC §3), oldest binding first. */
 export async function actorViews(db: Db, bindingId?: string): Promise<ActorView[]> {
   const rows = await db
-    .select({ binding: bindings, state: bindingState, failures: failureCount })
+    .select({
+      binding: bindings,
+      state: bindingState,
+      failures: failureCount,
+      pushLag: secondsSince(bindingState.pushPendingSince),
+      pullLag: secondsSince(bindingState.lastPullAt),
+    })
     .from(bindings)
     .innerJoin(operators, eq(operators.id, bindings.operatorId))
     .innerJoin(eventTypes, eq(eventTypes.id, bindings.eventTypeId))
     .leftJoin(bindingState, eq(bindingState.bindingId, bindings.id))
     .where(and(bindingSyncs, bindingId ? eq(bindings.id, bindingId) : undefined))
     .orderBy(asc(bindings.createdAt), asc(bindings.id));
-  return rows.map(({ binding, state, failures }) => ({
+  return rows.map(({ binding, state, failures, pushLag, pullLag }) => ({
     id: binding.id,
     bindingId: binding.id,
     operatorId: binding.operatorId,
@@ -60,6 +75,12 @@ export async function actorViews(db: Db, bindingId?: string): Promise<ActorView[
       errors: state?.errors ?? 0,
       failures: Number(failures ?? 0),
     },
+    // A mark in the future (clocks of two machines) is no lag.
+    lag: { push: Math.max(0, Number(pushLag ?? 0)), pull: pullLag === null ? null : Math.max(0, Number(pullLag)) },
+    progress:
+      state?.state === "initialImport" && state.progressPhase
+        ? { phase: state.progressPhase as ProgressPhase, done: state.progressDone ?? 0, total: state.progressTotal }
+        : null,
   }));
 }
 

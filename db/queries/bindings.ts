@@ -172,3 +172,31 @@ export async function calendarHolder(db: Db, accountId: string, calendarId: stri
     .where(and(eq(calendarClaims.accountId, accountId), eq(calendarClaims.calendarId, calendarId)));
   return row?.bindingId ?? null;
 }
+
+/** What an alert says about a binding: whose, which calendar, which provider and credential (no secret). */
+export interface BindingDescription {
+  bindingId: string;
+  operatorId: string;
+  eventTypeId: string;
+  calendarName: string;
+  provider: string;
+  /** The operator signs in with the provider's company account. */
+  companyAccount: boolean;
+}
+
+export async function describeBindings(db: Db, ids: string[]): Promise<Map<string, BindingDescription>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({
+      bindingId: bindings.id,
+      operatorId: bindings.operatorId,
+      eventTypeId: bindings.eventTypeId,
+      calendarName: bindings.calendarName,
+      provider: operators.provider,
+      companyAccount: operators.useConfigToken,
+    })
+    .from(bindings)
+    .innerJoin(operators, eq(operators.id, bindings.operatorId))
+    .where(inArray(bindings.id, ids));
+  return new Map(rows.map((row) => [row.bindingId, row]));
+}

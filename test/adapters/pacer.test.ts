@@ -7,7 +7,8 @@ import { type CallPriority, Pacer } from "../../adapters/pacer.js";
 
 function paced(requestsPerMinute: number, maxInFlight?: number) {
   const clock = new SimulatedClock();
-  const pacer = new Pacer(requestsPerMinute, clock, maxInFlight);
+  const waits: { priority: CallPriority; ms: number }[] = [];
+  const pacer = new Pacer(requestsPerMinute, clock, maxInFlight, (priority, ms) => waits.push({ priority, ms }));
   const granted: { id: string; at: number }[] = [];
   const ask = (id: string, priority: CallPriority = "read") => void pacer.acquire(priority).then(() => granted.push({ id, at: clock.now() }));
   const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -18,7 +19,7 @@ function paced(requestsPerMinute: number, maxInFlight?: number) {
       await flush();
     }
   };
-  return { pacer, clock, granted, ask, flush, advance };
+  return { pacer, clock, granted, ask, flush, advance, waits };
 }
 
 describe("the per-account pacer", () => {
@@ -29,6 +30,20 @@ describe("the per-account pacer", () => {
     await p.advance(1_000);
     expect(p.granted.map((g) => g.at)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1_000]);
     expect(p.pacer.queued).toBe(1);
+  });
+
+  it("tells how long each call waited for its slot (the pacer wait metric)", async () => {
+    const p = paced(600);
+    p.ask("first");
+    p.ask("second", "write");
+    p.ask("third");
+    await p.flush();
+    await p.advance(200);
+    expect(p.waits).toEqual([
+      { priority: "read", ms: 0 },
+      { priority: "write", ms: 100 },
+      { priority: "read", ms: 200 },
+    ]);
   });
 
   it("R17: waiting writes are granted before waiting reads, whatever the order they asked in", async () => {

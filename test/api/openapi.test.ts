@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ServiceMetrics } from "../../observability/metrics.js";
 import { backend } from "../../testkit/database.js";
 import { type ApiHarness, openApi } from "./api-harness.js";
 
@@ -44,6 +45,8 @@ const specRoutes = [
   "post /session",
   "get /session",
   "delete /session",
+  "get /health/ready",
+  "get /metrics",
 ];
 
 const methods = ["get", "put", "post", "delete", "patch"];
@@ -52,7 +55,7 @@ describe(`OpenAPI document and reference page (${backend})`, () => {
   let api: ApiHarness;
   let doc: any;
   beforeAll(async () => {
-    api = await openApi();
+    api = await openApi({ metrics: new ServiceMetrics() });
     doc = (await api.call("GET", "/openapi.json", undefined, { token: null })).body;
   });
   afterAll(() => api?.close());

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventTypes, operators, tasks } from "../../db/schema.js";
+import { bindingState, bindings, eventTypes, operators, tasks } from "../../db/schema.js";
 import { backend, openTestDatabase, type TestDatabase } from "../../testkit/database.js";
 
 describe(`database triggers (${backend})`, () => {
@@ -77,5 +77,60 @@ describe(`database triggers (${backend})`, () => {
     const [t] = await database.db.insert(tasks).values(newTask("n")).returning();
     await expect.poll(() => seen.find((s) => s.taskId === t.id)).toMatchObject({ operatorId, eventTypeId: typeId, version: 1 });
     await stop();
+  });
+
+  describe("a binding's waiting mark (lag)", () => {
+    let bindingId: string;
+    let operatorOfBinding: string;
+    beforeAll(async () => {
+      const [operator] = await database.db.insert(operators).values({ name: "Jan" }).returning();
+      [{ id: bindingId }] = await database.db
+        .insert(bindings)
+        .values({ operatorId: operator.id, eventTypeId: typeId, calendarName: "Jan" })
+        .returning();
+      await database.db.insert(bindingState).values({ bindingId, pushPendingSince: null });
+      operatorOfBinding = operator.id;
+    });
+    const mark = async () => (await database.db.select().from(bindingState).where(eq(bindingState.bindingId, bindingId)))[0].pushPendingSince;
+    const clear = () => database.db.update(bindingState).set({ pushPendingSince: null }).where(eq(bindingState.bindingId, bindingId));
+
+    it("any write to a task of the binding, and a move away from it, marks since when a change waits; the first mark stays", async () => {
+      await clear();
+      const [t] = await database.db
+        .insert(tasks)
+        .values({ ...newTask("m"), operatorId: operatorOfBinding })
+        .returning();
+      const first = await mark();
+      expect(first).toBeInstanceOf(Date);
+      await database.db.update(tasks).set({ subject: "m2" }).where(eq(tasks.id, t.id));
+      expect(await mark()).toEqual(first);
+      await clear();
+      // Moving the task to another operator still concerns this binding: its event must go.
+      await database.db.update(tasks).set({ operatorId }).where(eq(tasks.id, t.id));
+      expect(await mark()).toBeInstanceOf(Date);
+      await clear();
+      // A write that changes nothing is no change.
+      await database.db.update(tasks).set({ subject: "m2" }).where(eq(tasks.id, t.id));
+      expect(await mark()).toBeNull();
+    });
+
+    // PGlite has one connection: two transactions at once need a server.
+    it.skipIf(backend !== "postgres")("a client's task write never waits for the engine holding the binding's row", async () => {
+      await clear();
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const engine = database.db.transaction(async (tx) => {
+        await tx.execute(sql`select 1 from binding_state where binding_id = ${bindingId} for update`);
+        locked();
+        await held;
+      });
+      await isLocked;
+      // Would wait for ever (and fail the test by its timeout) if the trigger waited for the lock.
+      await database.db.insert(tasks).values({ ...newTask("while locked"), operatorId: operatorOfBinding });
+      release();
+      await engine;
+    });
   });
 });

@@ -8,6 +8,7 @@ import type { ActorStateName as ActorState } from "../../db/enums.js";
 import { bindingState, bindings, eventTypes, links, settings, tasks } from "../../db/schema.js";
 import { SecretBox } from "../../db/secret-box.js";
 import type { Action } from "../../engine/actions.js";
+import type { EngineObserver } from "../../engine/engine-observer.js";
 import { Supervisor } from "../../engine/supervisor.js";
 import { openTestDatabase, type TestDatabase } from "../../testkit/database.js";
 import { MemoryStore, memoryProvider } from "../../testkit/memory-provider/index.js";
@@ -43,6 +44,8 @@ export async function startEngineWorld(
     pollIntervalSeconds?: number;
     /** Runs between each action's calendar write and its commit (see ExecutorEnv). */
     beforeCommit?: (action: Action) => void;
+    /** Told what the engine does (metrics, alerts). */
+    observer?: EngineObserver;
   } = {},
 ): Promise<EngineWorld> {
   const database = await openTestDatabase();
@@ -77,6 +80,7 @@ export async function startEngineWorld(
       backoffMaxMs: 100,
       reconcileDelayMs: 10,
       beforeCommit: options.beforeCommit,
+      observer: options.observer,
     });
   let supervisor = makeSupervisor();
   await supervisor.start();
