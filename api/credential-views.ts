@@ -1,5 +1,6 @@
-// GET /api/credentials: every credential — each provider's company account and
-// each operator's own — with what is known of it. Whether it is complete is
+// GET /api/credentials: every credential — each provider's company account
+// (once set, or used by an operator) and each operator's own — with what is
+// known of it. Whether it is complete is
 // asked of its provider (can it make an adapter from it?); whose it is, when it
 // last worked and its last refusal come from what the actors, consents and
 // connection tests recorded (credential_health) about the credential as it is
@@ -48,6 +49,15 @@ function missingReason(
   } catch (error) {
     if (error instanceof ProviderSetupError) return error.message;
     return "its stored secrets cannot be opened with this SECRET_KEY: enter them again";
+  }
+}
+
+/** Whether the company account is stored (usable or not); secrets that do not open count as stored. */
+function companyAccountSet(account: () => Record<string, unknown> | null): boolean {
+  try {
+    return account() !== null;
+  } catch {
+    return true;
   }
 }
 
@@ -103,6 +113,9 @@ export async function credentialViews(c: Context<AppEnv>): Promise<CredentialVie
     const ref = companyCredential(provider, stored);
     const opened = () => openCompany(provider, stored, secrets);
     const missing = missingReason(provider, () => definition.companyAccount!(opened()), opened, logger);
+    // A company account nobody uses and nobody set is not a credential yet (a provider the installation does not use).
+    const used = operators.some((operator) => operator.provider === definition.id && usesCompanyAccount(provider, operator));
+    if (!used && !companyAccountSet(() => definition.companyAccount!(opened()))) continue;
     views.push(
       view(ref, health.get(ref.id), missing, bindingsOf.get(ref.id) ?? [], consentUrl(c, providers, { kind: "company", provider: definition.id })),
     );
