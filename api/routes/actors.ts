@@ -96,9 +96,9 @@ export const actorRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { limit } = c.req.valid("query");
+      const { limit, ...filter } = c.req.valid("query");
       if (!(await actorView(c.var.db, id))) throw notFound("actor", id);
-      return c.json((await journalOf(c.var.db, id, limit)) as z.infer<typeof JournalEntrySchema>[], 200);
+      return c.json((await journalOf(c.var.db, id, limit, filter)) as z.infer<typeof JournalEntrySchema>[], 200);
     },
   )
   .openapi(
