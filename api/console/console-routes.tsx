@@ -7,12 +7,13 @@ import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { ActorView, FailureView } from "../../db/queries/actors.js";
 import type { JournalView } from "../../db/queries/journal.js";
+import { linkedEventsOf } from "../../db/queries/links.js";
 import { liveSession } from "../../db/queries/sessions.js";
 import type { CredentialView } from "../credential-views.js";
 import type { AppEnv, TokenKind } from "../deps.js";
 import { csrfTokenOf, SESSION_COOKIE, sessionHash } from "../session-tokens.js";
 import { ActorPage, type JournalPaging } from "./actor-page.js";
-import type { BindingAnswer, EventTypeAnswer, OperatorAnswer, SettingsAnswer } from "./answers.js";
+import type { BindingAnswer, EventTypeAnswer, OperatorAnswer, SettingsAnswer, TaskAnswer } from "./answers.js";
 import { ConfigurationPage, credentialOf } from "./configuration-page.js";
 import { consoleScript } from "./console-script.js";
 import { consoleStyle } from "./console-style.js";
@@ -21,6 +22,7 @@ import { LANGUAGE_COOKIE, languageOf, messagesFor } from "./messages.js";
 import { OperatorPage } from "./operator-page.js";
 import { OverviewPage } from "./overview-page.js";
 import { SignInForm } from "./sign-in-page.js";
+import { type TaskFilter, TasksPage } from "./tasks-page.js";
 import type { Viewer } from "./viewer.js";
 
 /** The app's own fetch: the console's reads go through the API's routes. */
@@ -195,6 +197,42 @@ export function consoleRoutes(apiFetch: ApiFetch) {
             types={types}
             bindings={bindings}
             calendars={bindings.map((binding) => binding.calendarName)}
+          />
+        </Layout>,
+      );
+    }),
+  );
+
+  app.get(
+    "/tasks",
+    page(async (c, viewer) => {
+      const filter: TaskFilter = {};
+      for (const key of ["operatorId", "eventTypeId", "q", "cursor"] as const) {
+        const value = c.req.query(key);
+        if (value) filter[key] = value;
+      }
+      const query = new URLSearchParams({ ...filter, limit: "50" });
+      const [operators, types] = await Promise.all([read<OperatorAnswer[]>(c, "/api/operators"), read<EventTypeAnswer[]>(c, "/api/event-types")]);
+      const response = await apiFetch(new URL(`/api/tasks?${query}`, c.req.url).toString(), { headers: { cookie: c.req.header("cookie") ?? "" } });
+      if (response.status === 401) throw new SignedOut();
+      const answer = (await response.json()) as { items: TaskAnswer[]; nextCursor?: string } | { error: { message: string } };
+      // A filter the API refuses (a hand-made address) is said on the page, as the API words it.
+      const page = "items" in answer ? answer : { items: [], error: answer.error.message };
+      const linked = await linkedEventsOf(
+        c.var.db,
+        page.items.map((task) => task.id),
+      );
+      return c.html(
+        <Layout viewer={viewer} section="tasks" title={viewer.t.tasks} path="/tasks">
+          <TasksPage
+            viewer={viewer}
+            tasks={page.items}
+            nextCursor={"nextCursor" in page ? page.nextCursor : undefined}
+            filter={filter}
+            operators={operators}
+            types={types}
+            linked={linked}
+            error={"error" in page ? page.error : undefined}
           />
         </Layout>,
       );
