@@ -127,7 +127,7 @@ export function ActorPage(props: {
         {props.failures.length === 0 ? (
           <p>{t.noFailures}</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table class="stack">
               <thead>
                 <tr>
@@ -186,7 +186,7 @@ export function ActorPage(props: {
         {page.length === 0 ? (
           <p>{t.empty}</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table class="stack" id="journal-entries" data-offset={paging.offset}>
               <thead>
                 <tr>

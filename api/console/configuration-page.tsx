@@ -13,9 +13,9 @@ function SettingsForm(props: { viewer: Viewer; settings: SettingsAnswer }) {
   const { t } = viewer;
   const secretState = (key: string) => (settings[key] ? t.isSet : t.notSet);
   const disabled = !mayChange(viewer);
-  const number = (name: string, label: string, min: number) => (
+  const number = (name: string, label: string) => (
     <Field name={name} label={label}>
-      <input type="number" name={name} id={idOf(name)} data-kind="number" min={min} value={String(settings[name] ?? "")} disabled={disabled} />
+      <input type="number" name={name} id={idOf(name)} data-kind="number" value={String(settings[name] ?? "")} disabled={disabled} />
     </Field>
   );
   return (
@@ -35,7 +35,7 @@ function SettingsForm(props: { viewer: Viewer; settings: SettingsAnswer }) {
           <input type="password" name="defaultRefreshToken" id="f-defaultRefreshToken" data-kind="optional" autocomplete="off" disabled={disabled} />
         </Field>
       )}
-      {number("monthsBack", t.monthsBack, 0)}
+      {number("monthsBack", t.monthsBack)}
       <Field name="timeZone" label={t.timeZone}>
         <input type="text" name="timeZone" id="f-timeZone" value={settings.timeZone} disabled={disabled} />
       </Field>
@@ -48,8 +48,8 @@ function SettingsForm(props: { viewer: Viewer; settings: SettingsAnswer }) {
           ))}
         </select>
       </Field>
-      {number("pollIntervalSeconds", t.pollInterval, 1)}
-      {"googleRequestsPerMinute" in settings && number("googleRequestsPerMinute", t.quota, 1)}
+      {number("pollIntervalSeconds", t.pollInterval)}
+      {"googleRequestsPerMinute" in settings && number("googleRequestsPerMinute", t.quota)}
       {!disabled && <button type="submit">{t.save}</button>}
     </ApiForm>
   );
@@ -63,7 +63,7 @@ function TypeFields(props: { viewer: Viewer; type?: EventTypeAnswer; prefix: str
   return (
     <>
       <Field name="name" label={t.name} id={`${prefix}-name`}>
-        <input type="text" name="name" id={`${prefix}-name`} value={type?.name ?? ""} required disabled={disabled} />
+        <input type="text" name="name" id={`${prefix}-name`} value={type?.name ?? ""} disabled={disabled} />
       </Field>
       <Field name="googleSync" label={t.synchronized} inline id={`${prefix}-sync`}>
         <input type="checkbox" name="googleSync" id={`${prefix}-sync`} data-kind="boolean" checked={type?.googleSync ?? true} disabled={disabled} />
@@ -143,7 +143,7 @@ function Operators(props: { viewer: Viewer; operators: OperatorAnswer[]; credent
     <section aria-labelledby="operators">
       <h2 id="operators">{t.operators}</h2>
       {props.operators.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0}>
           <table class="stack">
             <thead>
               <tr>
@@ -173,7 +173,7 @@ function Operators(props: { viewer: Viewer; operators: OperatorAnswer[]; credent
           <h3>{t.newOperator}</h3>
           <ApiForm viewer={viewer} api="POST /api/operators" then="go:/operators/{id}" label={t.newOperator}>
             <Field name="name" label={t.name} id="new-operator-name">
-              <input type="text" name="name" id="new-operator-name" required />
+              <input type="text" name="name" id="new-operator-name" />
             </Field>
             <Field name="provider" label={t.provider} id="new-operator-provider">
               <select name="provider" id="new-operator-provider">

@@ -1,4 +1,5 @@
 // The frame every console page shares: head, navigation, language switch and sign-out.
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { type Language, languages } from "./messages.js";
 import type { Viewer } from "./viewer.js";
@@ -22,64 +23,67 @@ export function Layout(props: {
     ["tasks", "/tasks", t.tasks],
   ];
   return (
-    <html lang={viewer.language}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${title} · ${t.title}`}</title>
-        <link rel="stylesheet" href="/console.css" />
-        <script src="/console.js" defer></script>
-      </head>
-      <body>
-        <a class="skip" href="#content">
-          {t.skip}
-        </a>
-        <header>
-          <span class="brand">taskcal</span>
-          {viewer.kind && (
-            <nav aria-label={t.title}>
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang={viewer.language}>
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{`${title} · ${t.title}`}</title>
+          <link rel="stylesheet" href="/console.css" />
+          <script src="/console.js" defer></script>
+        </head>
+        <body>
+          <a class="skip" href="#content">
+            {t.skip}
+          </a>
+          <header>
+            <span class="brand">taskcal</span>
+            {viewer.kind && (
+              <nav aria-label={t.title}>
+                <ul>
+                  {links.map(([id, href, label]) => (
+                    <li>
+                      <a href={href} aria-current={id === section ? "page" : undefined}>
+                        {label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+            )}
+            <nav aria-label={t.language}>
               <ul>
-                {links.map(([id, href, label]) => (
+                {languages.map((language) => (
                   <li>
-                    <a href={href} aria-current={id === section ? "page" : undefined}>
-                      {label}
+                    <a
+                      href={`/language/${language}?back=${encodeURIComponent(props.path)}`}
+                      lang={language}
+                      aria-current={language === viewer.language ? "true" : undefined}
+                    >
+                      {languageNames[language]}
                     </a>
                   </li>
                 ))}
               </ul>
             </nav>
-          )}
-          <nav aria-label={t.language}>
-            <ul>
-              {languages.map((language) => (
-                <li>
-                  <a
-                    href={`/language/${language}?back=${encodeURIComponent(props.path)}`}
-                    lang={language}
-                    aria-current={language === viewer.language ? "true" : undefined}
-                  >
-                    {languageNames[language]}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </nav>
-          {viewer.kind && (
-            <form data-api="DELETE /session" data-then="go:/sign-in">
-              <input type="hidden" name="csrf" value={viewer.csrf} />
-              <button type="submit" class="secondary">
-                {t.signOut}
-              </button>
-            </form>
-          )}
-        </header>
-        <main id="content">
-          <h1>{title}</h1>
-          {viewer.kind === "readonly" && <p class="note">{t.readOnly}</p>}
-          {props.children}
-        </main>
-      </body>
-    </html>
+            {viewer.kind && (
+              <form data-api="DELETE /session" data-then="go:/sign-in">
+                <input type="hidden" name="csrf" value={viewer.csrf} />
+                <button type="submit" class="secondary">
+                  {t.signOut}
+                </button>
+              </form>
+            )}
+          </header>
+          <main id="content">
+            <h1>{title}</h1>
+            {viewer.kind === "readonly" && <p class="note">{t.readOnly}</p>}
+            {props.children}
+          </main>
+        </body>
+      </html>
+    </>
   );
 }
 

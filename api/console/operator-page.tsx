@@ -33,7 +33,6 @@ function BindingRow(props: { viewer: Viewer; types: EventTypeAnswer[]; index: st
             id={`binding-${index}-calendar`}
             list="calendar-names"
             value={binding?.calendarName ?? ""}
-            required
             disabled={disabled}
           />
         </Field>
@@ -61,7 +60,7 @@ export function OperatorPage(props: {
         </h2>
         <ApiForm viewer={viewer} api={`PATCH /api/operators/${operator.id}`} label={t.operator}>
           <Field name="name" label={t.name} id="operator-name">
-            <input type="text" name="name" id="operator-name" value={operator.name} required disabled={!admin} />
+            <input type="text" name="name" id="operator-name" value={operator.name} disabled={!admin} />
           </Field>
           <Field name="googleEnabled" label={t.enabled} inline id="operator-enabled">
             <input
@@ -124,7 +123,7 @@ export function OperatorPage(props: {
           ))}
         </datalist>
         <ApiForm viewer={viewer} api={`PUT /api/operators/${operator.id}/calendars`} root="array" label={t.bindings}>
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table id="binding-rows">
               <thead>
                 <tr>

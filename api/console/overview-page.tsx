@@ -48,7 +48,7 @@ export function OverviewPage(props: { viewer: Viewer; actors: ActorView[]; opera
           <p class="advice">
             {t.whatToDo}: {adviceFor(viewer.language, state)}
           </p>
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table class="stack">
               <thead>
                 <tr>

@@ -7,7 +7,7 @@ export function SignInForm(props: { t: Messages }) {
   return (
     <form data-api="POST /session" data-then="go:/" data-error401={t.badSignIn} data-refused={t.failed} aria-label={t.signIn}>
       <Field name="token" label={t.token}>
-        <input type="password" name="token" id="f-token" autocomplete="current-password" required />
+        <input type="password" name="token" id="f-token" autocomplete="current-password" />
       </Field>
       <button type="submit">{t.signIn}</button>
       <p class="form-status" role="status"></p>

@@ -70,7 +70,7 @@ export function TasksPage(props: {
         {props.tasks.length === 0 ? (
           <p>{t.empty}</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table class="stack">
               <thead>
                 <tr>
