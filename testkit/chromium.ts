@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import axe from "axe-core";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 export interface Chromium {
@@ -36,9 +37,7 @@ export async function launchChromium(options: { viewport?: { width: number; heig
 
 /** axe-core's serious and critical violations on the page as it is now (rule id and the elements it names). */
 export async function seriousViolations(page: Page): Promise<{ id: string; impact: string; targets: string[] }[]> {
-  const { createRequire } = await import("node:module");
-  const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-  await page.addScriptTag({ path: axePath });
+  await page.addScriptTag({ content: axe.source });
   const results = (await page.evaluate(() => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as {
     violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
   };
