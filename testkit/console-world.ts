@@ -15,6 +15,8 @@ export interface ConsoleWorld {
   service: RunningService;
   base: string;
   email: string;
+  /** A refresh token of the fake account, as the consent flow would have stored. */
+  refreshToken: string;
   adminToken: string;
   readonlyToken: string;
   /** The admin's bearer call to the API (the CRM side of the story). */
@@ -25,7 +27,7 @@ export interface ConsoleWorld {
 export async function startConsoleWorld(options: { databaseUrl?: string } = {}): Promise<ConsoleWorld> {
   const email = "anna@example.com";
   const google = await startFakeGoogle();
-  google.addAccount(email);
+  const refreshToken = google.addAccount(email);
   const dataDir = mkdtempSync(join(tmpdir(), "taskcal-console-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -49,6 +51,7 @@ export async function startConsoleWorld(options: { databaseUrl?: string } = {}):
     service,
     base,
     email,
+    refreshToken,
     adminToken,
     readonlyToken,
     async api(method, path, body) {
