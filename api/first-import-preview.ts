@@ -146,3 +146,19 @@ export async function previewFirstImport(c: Context<AppEnv>, operator: OperatorR
   }
   return previews;
 }
+
+/** The calendars on the operator's account, for picking a binding's calendar; `error` says why none could be listed. */
+export async function accountCalendars(
+  c: Context<AppEnv>,
+  operator: OperatorRow,
+): Promise<{ calendars: { id: string; name: string; writable: boolean | null }[]; error: string | null }> {
+  const { db, providers, secrets, logger } = c.var;
+  try {
+    const adapter = adapterFor({ operator, company: await providerSettingsOf(db, operator.provider) }, providers, secrets, logger);
+    if (!adapter.listCalendars) return { calendars: [], error: "this provider cannot list an account's calendars: type the calendar's name" };
+    const calendars = await adapter.listCalendars();
+    return { calendars: calendars.map((calendar) => ({ id: calendar.id, name: calendar.name, writable: calendar.writable ?? null })), error: null };
+  } catch (error) {
+    return { calendars: [], error: describeFault(error).message };
+  }
+}

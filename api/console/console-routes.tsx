@@ -183,10 +183,11 @@ export function consoleRoutes(apiFetch: ApiFetch) {
       if (operatorResponse.status === 401) throw new SignedOut();
       if (!operatorResponse.ok) return c.notFound();
       const operator = (await operatorResponse.json()) as OperatorAnswer;
-      const [types, bindings, credentials] = await Promise.all([
+      const [types, bindings, credentials, account] = await Promise.all([
         read<EventTypeAnswer[]>(c, "/api/event-types"),
         read<BindingAnswer[]>(c, `/api/operators/${id}/calendars`),
         read<CredentialView[]>(c, "/api/credentials"),
+        read<{ calendars: { name: string; writable: boolean | null }[] }>(c, `/api/operators/${id}/account-calendars`),
       ]);
       return c.html(
         <Layout viewer={viewer} section="configuration" title={`${viewer.t.operator}: ${operator.name}`} path={c.req.path}>
@@ -196,7 +197,7 @@ export function consoleRoutes(apiFetch: ApiFetch) {
             credential={credentialOf(credentials, operator)}
             types={types}
             bindings={bindings}
-            calendars={bindings.map((binding) => binding.calendarName)}
+            calendars={account.calendars.filter((calendar) => calendar.writable !== false).map((calendar) => calendar.name)}
           />
         </Layout>,
       );

@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { testConnection } from "../connection-test.js";
 import { credentialViews } from "../credential-views.js";
-import { previewFirstImport } from "../first-import-preview.js";
+import { accountCalendars, previewFirstImport } from "../first-import-preview.js";
 import { loadOperator } from "../load-operator.js";
 import { createRouter } from "../router.js";
 import { errors, IdParam, jsonResponse, security } from "../schemas/common.js";
@@ -89,6 +89,13 @@ const BindingPreview = z
   })
   .openapi("BindingPreview");
 
+const AccountCalendars = z
+  .object({
+    calendars: z.array(z.object({ id: z.string(), name: z.string(), writable: z.boolean().nullable() })),
+    error: z.string().nullable().openapi({ description: "Why the account's calendars could not be listed (sign-in refused, ...), else null" }),
+  })
+  .openapi("AccountCalendars");
+
 export const operatorTestRoutes = createRouter()
   .openapi(
     createRoute({
@@ -117,4 +124,16 @@ export const operatorTestRoutes = createRouter()
       responses: { 200: jsonResponse(z.array(BindingPreview), "One entry per binding"), ...errors(404) },
     }),
     async (c) => c.json(await previewFirstImport(c, await loadOperator(c.var.db, c.req.valid("param").id)), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}/account-calendars",
+      tags: ["operators"],
+      summary: "The calendars on the operator's account (every page), to pick a binding's calendar from; creates nothing",
+      security,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(AccountCalendars, "The account's calendars, or why they could not be listed"), ...errors(404) },
+    }),
+    async (c) => c.json(await accountCalendars(c, await loadOperator(c.var.db, c.req.valid("param").id)), 200),
   );

@@ -44,6 +44,7 @@ const specRoutes = [
   "get /api/credentials",
   "post /api/operators/{id}/test",
   "post /api/operators/{id}/preview",
+  "get /api/operators/{id}/account-calendars",
   "post /session",
   "get /session",
   "delete /session",

@@ -66,6 +66,12 @@ it("tells which tasks would become events, which events tasks, and which would b
     ...slot,
   });
   const writes = google.writeCount();
+  // The calendars an administrator picks from: the account's, listed through the provider.
+  const listed = await api("GET", `/api/operators/${operator.id}/account-calendars`);
+  expect(listed.body).toEqual({
+    calendars: expect.arrayContaining([{ id: calendar.id, name: "Ewa - visits", writable: true }]),
+    error: null,
+  });
 
   const after = (await api("POST", `/api/operators/${operator.id}/preview`)).body[0];
   expect(after.calendarFound).toBe(true);
