@@ -112,6 +112,19 @@ describe("admin console in Chromium", () => {
       .poll(async () => (await world.api("GET", `/api/operators/${operatorId}/calendars`)).body)
       .toEqual([{ bindingId: expect.any(String), eventTypeId: typeId, calendarName: "Anna - offers" }]);
     actorId = (await world.api("GET", `/api/operators/${operatorId}/calendars`)).body[0].bindingId;
+
+    // R5 as the API enforces it, shown beside the row's field: an unsynchronized type cannot be bound.
+    await world.api("POST", "/api/event-types", { name: "Internal", googleSync: false });
+    await page.reload();
+    expect(await page.locator('#calendar-names option[value="Anna - offers"]').count()).toBe(1);
+    await page.getByRole("button", { name: "Add a row" }).click();
+    await page.locator("#binding-1-type").selectOption({ label: "Internal (Synchronized with the calendar: no)" });
+    await page.locator("#binding-1-calendar").fill("Anna - internal");
+    await page.getByRole("button", { name: "Save bindings" }).click();
+    const refusal = page.locator('[data-field="[1].eventTypeId"] .field-error');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/synchroni/i);
+    expect((await world.api("GET", `/api/operators/${operatorId}/calendars`)).body).toHaveLength(1);
   }, 90_000);
 
   it("shows the actor reach incremental on the overview without a reload", async () => {
