@@ -4,6 +4,7 @@
 import { directions } from "../../db/enums.js";
 import type { ActorView, FailureView } from "../../db/queries/actors.js";
 import type { JournalView } from "../../db/queries/journal.js";
+import type { StateChangeView } from "../../db/queries/state-changes.js";
 import { ApiForm, Field, When } from "./layout.js";
 import { Progress } from "./overview-page.js";
 import { adviceFor } from "./state-advice.js";
@@ -59,6 +60,7 @@ export function ActorPage(props: {
   actor: ActorView;
   failures: FailureView[];
   journal: JournalView[];
+  stateChanges: StateChangeView[];
   paging: JournalPaging;
   timeZone: string;
 }) {
@@ -105,6 +107,25 @@ export function ActorPage(props: {
             <Progress actor={actor} viewer={viewer} />
           </dd>
         </dl>
+        <h2>{t.stateChanges}</h2>
+        {props.stateChanges.length === 0 ? (
+          <p>{t.noStateChanges}</p>
+        ) : (
+          <ol id="state-changes">
+            {props.stateChanges.map((change) => (
+              <li data-to={change.to}>
+                <When at={change.at} viewer={viewer} timeZone={props.timeZone} />: {change.from ?? "—"} →{" "}
+                <span class={`state state-${change.to}`}>{change.to}</span>
+                {change.error && (
+                  <span class="bad">
+                    {" "}
+                    ({change.error.code}: {change.error.message})
+                  </span>
+                )}
+              </li>
+            ))}
+          </ol>
+        )}
         <h2>{t.stats}</h2>
         <ul class="counts">
           <li>

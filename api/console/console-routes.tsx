@@ -9,6 +9,7 @@ import type { ActorView, FailureView } from "../../db/queries/actors.js";
 import type { JournalView } from "../../db/queries/journal.js";
 import { linkedEventsOf } from "../../db/queries/links.js";
 import { liveSession } from "../../db/queries/sessions.js";
+import type { StateChangeView } from "../../db/queries/state-changes.js";
 import type { CredentialView } from "../credential-views.js";
 import type { AppEnv, TokenKind } from "../deps.js";
 import { csrfTokenOf, SESSION_COOKIE, sessionHash } from "../session-tokens.js";
@@ -129,18 +130,27 @@ export function consoleRoutes(apiFetch: ApiFetch) {
       if (actorResponse.status === 404) return c.notFound();
       if (actorResponse.status === 401) throw new SignedOut();
       const actor = (await actorResponse.json()) as ActorView;
-      const [failures, journal, operators, types, settings] = await Promise.all([
+      const [failures, journal, operators, types, settings, stateChanges] = await Promise.all([
         read<FailureView[]>(c, `/api/actors/${id}/failures`),
         read<JournalView[]>(c, `/api/actors/${id}/journal?${query}`),
         read<OperatorAnswer[]>(c, "/api/operators"),
         read<EventTypeAnswer[]>(c, "/api/event-types"),
         read<SettingsAnswer>(c, "/api/settings"),
+        read<StateChangeView[]>(c, `/api/actors/${id}/state-changes?limit=10`),
       ]);
       const operator = operators.find((o) => o.id === actor.operatorId)?.name ?? actor.operatorId;
       const type = types.find((candidate) => candidate.id === actor.eventTypeId)?.name ?? actor.eventTypeId;
       return c.html(
         <Layout viewer={viewer} section="overview" title={`${viewer.t.actor}: ${operator} · ${type}`} path={c.req.path}>
-          <ActorPage viewer={viewer} actor={actor} failures={failures} journal={journal} paging={paging} timeZone={settings.timeZone} />
+          <ActorPage
+            viewer={viewer}
+            actor={actor}
+            failures={failures}
+            journal={journal}
+            stateChanges={stateChanges}
+            paging={paging}
+            timeZone={settings.timeZone}
+          />
         </Layout>,
       );
     }),

@@ -107,3 +107,22 @@ export const JournalQuerySchema = z.object({
     .optional()
     .openapi({ param: { name: "outcome", in: "query" }, description: "Only entries with this outcome (ok, failed, skipped, ...)" }),
 });
+
+export const StateChangeSchema = z
+  .object({
+    at: z.string(),
+    from: ActorStateSchema.nullable().openapi({ description: "null: the actor started (the process or the binding did)" }),
+    to: ActorStateSchema,
+    error: z.object({ code: z.string(), message: z.string() }).nullable().openapi({ description: "The error that came with the change" }),
+  })
+  .openapi("StateChange");
+
+export const StateChangeQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(20)
+    .openapi({ param: { name: "limit", in: "query" } }),
+});

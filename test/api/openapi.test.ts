@@ -45,6 +45,7 @@ const specRoutes = [
   "post /api/operators/{id}/test",
   "post /api/operators/{id}/preview",
   "get /api/operators/{id}/account-calendars",
+  "get /api/actors/{id}/state-changes",
   "post /session",
   "get /session",
   "delete /session",

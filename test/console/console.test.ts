@@ -181,6 +181,11 @@ describe("admin console in Chromium", () => {
     await page.goto(`${world.base}/actors/${actorId}`);
     await page.getByRole("button", { name: "Restart" }).click();
     await page.locator('#actor-live [data-state="incremental"]').waitFor({ timeout: 60_000 });
+    // The way there, as recent state changes: into error with its reason, then back.
+    await page.reload();
+    const changes = await page.locator("#state-changes li").allTextContents();
+    expect(changes[0]).toMatch(/→ incremental/);
+    expect(changes.some((change) => /→ error \(permission: /.test(change))).toBe(true);
   }, 120_000);
 
   it("pages through the journal and filters it", async () => {
