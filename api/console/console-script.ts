@@ -54,7 +54,13 @@ export const consoleScript = String.raw`
     return true;
   };
 
-  let seq = 0;
+  // A first import's plan, per binding, in the page's words (the labels come with the page).
+  const previewText = (labels, bindings) => bindings.map((binding) => {
+    const list = (title, items) => title + " (" + items.length + ")" + items.map((item) => "\n  - " + item.summary + (item.start ? " (" + item.start + ")" : "")).join("");
+    return [binding.calendarName + (binding.error ? ": " + binding.error : ""),
+      list(labels.toCalendar, binding.tasksToEvents), list(labels.toCrm, binding.eventsToTasks), list(labels.links, binding.matches)].join("\n");
+  }).join("\n\n");
+
   const send = async (form) => {
     const [method, url] = form.dataset.api.split(" ");
     const status = form.querySelector(".form-status");
@@ -84,13 +90,12 @@ export const consoleScript = String.raw`
     const then = form.dataset.then || "reload";
     if (then.startsWith("show:")) {
       const target = document.getElementById(then.slice(5));
-      if (target) { target.hidden = false; target.querySelector("pre").textContent = JSON.stringify(answer, null, 2); }
+      if (target) { target.hidden = false; target.querySelector("pre").textContent = target.dataset.format === "preview" ? previewText(target.dataset, answer) : JSON.stringify(answer, null, 2); }
       if (status) status.textContent = form.dataset.done || "";
       return;
     }
     if (then.startsWith("go:")) { window.location.assign(then.slice(3).replace("{id}", answer && answer.id ? answer.id : "")); return; }
     if (status) status.textContent = form.dataset.done || "";
-    seq++;
     window.location.reload();
   };
 

@@ -109,7 +109,14 @@ export function OperatorPage(props: {
           <h3>{t.testConnection}</h3>
           <pre></pre>
         </div>
-        <div id="preview-result" hidden>
+        <div
+          id="preview-result"
+          hidden
+          data-format="preview"
+          data-to-calendar={t.previewToCalendar}
+          data-to-crm={t.previewToCrm}
+          data-links={t.previewLinks}
+        >
           <h3>{t.preview}</h3>
           <pre></pre>
         </div>

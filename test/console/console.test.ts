@@ -160,6 +160,15 @@ describe("admin console in Chromium", () => {
     expect(await page.locator("tr[data-task]").count()).toBe(1);
     expect(await row.textContent()).toContain("Offer 7");
     expect(await row.locator('[data-linked="yes"]').textContent()).toContain("Anna - offers");
+
+    // Everything is in step now: a first import would find every event linked already.
+    await page.goto(`${world.base}/operators/${operatorId}`);
+    await page.getByRole("button", { name: "Preview the first import" }).click();
+    const preview = page.locator("#preview-result pre");
+    await preview.waitFor();
+    expect(await preview.textContent()).toBe(
+      "Anna - offers\nTasks that would become events (0)\nEvents that would become tasks (0)\nMatches that would be linked (0)",
+    );
   }, 90_000);
 
   it("shows a fault with its advice, and Restart brings the actor back", async () => {
