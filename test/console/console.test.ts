@@ -46,6 +46,7 @@ describe("admin console in Chromium", () => {
   it("sends a visitor to sign in, refuses a wrong token with a message, and signs the admin token in", async () => {
     await page.goto(`${world.base}/`);
     expect(new URL(page.url()).pathname).toBe("/sign-in");
+    expect(await seriousViolations(page)).toEqual([]);
     await signIn("not-the-admin-token-at-all");
     await expect.poll(() => page.locator("form .form-status").textContent()).toContain("Wrong token: sign-in refused.");
     expect(new URL(page.url()).pathname).toBe("/sign-in");
