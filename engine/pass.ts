@@ -136,17 +136,33 @@ class Pass {
     do {
       signal?.throwIfAborted();
       // The window goes with incremental listings too: a provider whose change tracking keeps its first window says when it moved.
-      const page = await adapter.listChanges(calendarId, { syncToken, windowStart: this.ctx.window.startInstant.toISOString(), pageToken });
-      if (listed) for (const id of idsOf(page)) listed.add(id);
+      const page = await adapter.listChanges(calendarId, {
+        syncToken,
+        windowStart: this.ctx.window.startInstant.toISOString(),
+        pageToken,
+        knownEtags: this.knownEtags,
+      });
+      const unchanged = page.unchangedIds ?? [];
+      if (listed) for (const id of [...idsOf(page), ...unchanged]) listed.add(id);
       await this.applyPage(page);
       // No provider says how many events a listing holds: the total stays unknown while reading.
-      this.progress?.report("reading", (this.done += idsOf(page).length), null);
+      this.progress?.report("reading", (this.done += idsOf(page).length + unchanged.length), null);
       pageToken = page.nextPageToken;
       next = page.syncToken ?? next;
     } while (pageToken);
     if (listed) await this.confirmUnlisted(listed);
     return next;
   }
+
+  /**
+   * The etags links hold: an event listed at the etag its link holds is our
+   * own write (or what we last read) coming back, which the planner would
+   * leave alone anyway, so a provider that can need not fetch it again.
+   */
+  private readonly knownEtags = async (ids: string[]): Promise<Map<string, string>> => {
+    const links = await linksByRemoteIds(this.env.db, this.bindingId, ids);
+    return new Map([...links].flatMap(([id, link]) => (link.etag ? [[id, link.etag] as const] : [])));
+  };
 
   private async applyPage(page: ChangePage): Promise<void> {
     const { db, adapter } = this.env;

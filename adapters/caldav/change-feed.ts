@@ -6,7 +6,7 @@
 //    the only way to report deletions without keeping state in the adapter.
 import { createHash } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { SyncTokenExpired } from "../types.js";
+import { type ChangeQuery, SyncTokenExpired } from "../types.js";
 import { DAV_NAMESPACES, type DavClient, text } from "./dav-client.js";
 
 export interface ChangedResource {
@@ -18,6 +18,8 @@ export interface ChangedResource {
 export interface ResourceChanges {
   changed: ChangedResource[];
   deletedIds: string[];
+  /** Listed resources whose ETag the caller already holds: not fetched. */
+  unchangedIds: string[];
   nextPageToken?: string;
   syncToken?: string;
 }
@@ -45,6 +47,23 @@ export function strategyOfToken(token: string): SyncStrategy {
   if (token.startsWith(SYNC_PREFIX) || token.startsWith(SYNC_PAGE_PREFIX)) return "sync-collection";
   if (token.startsWith(SCAN_PREFIX)) return "etag-scan";
   throw new SyncTokenExpired("unrecognised CalDAV sync token");
+}
+
+type KnownEtags = ChangeQuery["knownEtags"];
+
+/**
+ * Splits listed resources (id → ETag) into those to fetch and those the
+ * caller already holds at that ETag (its own writes coming back): the listing
+ * carries ETags, so only unknown or changed resources cost a multiget.
+ */
+async function withoutKnown(listed: Map<string, string>, known: KnownEtags): Promise<{ fetch: string[]; unchanged: string[] }> {
+  const ids = [...listed.keys()];
+  if (!known || ids.length === 0) return { fetch: ids, unchanged: [] };
+  const held = await known(ids);
+  const fetch: string[] = [];
+  const unchanged: string[] = [];
+  for (const [id, etag] of listed) (held.get(id) === etag ? unchanged : fetch).push(id);
+  return { fetch, unchanged };
 }
 
 const calendarDataProps = { "d:getetag": {}, "c:calendar-data": {} };
@@ -101,7 +120,13 @@ function decodePage(token: string): SyncPage {
  * and ETags only, and the page's share of them is fetched by multiget, so a
  * page costs the same however large the calendar is.
  */
-export async function syncCollectionChanges(client: DavClient, collection: URL, pageSize: number, token?: string): Promise<ResourceChanges> {
+export async function syncCollectionChanges(
+  client: DavClient,
+  collection: URL,
+  pageSize: number,
+  token?: string,
+  known?: KnownEtags,
+): Promise<ResourceChanges> {
   const state: SyncPage = !token
     ? { since: "" }
     : token.startsWith(SYNC_PAGE_PREFIX)
@@ -125,27 +150,32 @@ export async function syncCollectionChanges(client: DavClient, collection: URL, 
   const next = state.next ?? serverToken;
 
   let truncated = false;
-  const listed: { href: string; resourceId: string; gone: boolean }[] = [];
+  const listed: { href: string; resourceId: string; gone: boolean; etag?: string }[] = [];
   for (const response of responses) {
     if (!response.href) continue;
     const url = client.resolve(response.href);
     const resourceId = resourceIdOf(collection, url);
     // RFC 6578 §3.6: a 507 on the collection itself means the server cut the list short.
     if (!resourceId) truncated ||= response.status === 507;
-    else listed.push({ href: url.pathname, resourceId, gone: response.status === 404 });
+    else listed.push({ href: url.pathname, resourceId, gone: response.status === 404, etag: text(response.props?.getetag) });
   }
   listed.sort((a, b) => (a.href < b.href ? -1 : a.href > b.href ? 1 : 0));
   const remaining = listed.filter((entry) => state.after === undefined || entry.href > state.after);
   // A cut-short list is served whole, then listed on from the token that came with it.
   const served = truncated ? remaining : remaining.slice(0, pageSize);
 
+  const live = served.filter((e) => !e.gone);
+  const hrefs = new Map(live.map((e) => [e.resourceId, e.href]));
+  // An entry without an ETag (a server that leaves it out) is always fetched: the empty string matches nothing held.
+  const { fetch, unchanged } = await withoutKnown(new Map(live.map((e) => [e.resourceId, e.etag ?? ""])), known);
   const changes: ResourceChanges = {
     changed: await multiget(
       client,
       collection,
-      served.filter((e) => !e.gone).map((e) => e.href),
+      fetch.map((id) => hrefs.get(id)!),
     ),
     deletedIds: served.filter((e) => e.gone).map((e) => e.resourceId),
+    unchangedIds: unchanged,
   };
   if (truncated) changes.nextPageToken = encodePage({ since: serverToken });
   else if (served.length < remaining.length) {
@@ -180,7 +210,7 @@ function decodeScan(token: string): ScanState {
 }
 
 /** The collection's state now, and where each resource lives. */
-async function scan(client: DavClient, collection: URL): Promise<{ state: ScanState; hrefs: Map<string, string> }> {
+async function scan(client: DavClient, collection: URL): Promise<{ state: ScanState; hrefs: Map<string, string>; etags: Map<string, string> }> {
   const responses = await client.xml(
     "PROPFIND",
     collection,
@@ -189,6 +219,7 @@ async function scan(client: DavClient, collection: URL): Promise<{ state: ScanSt
   );
   const state: ScanState = { c: null, e: {} };
   const hrefs = new Map<string, string>();
+  const etags = new Map<string, string>();
   for (const response of responses) {
     if (!response.href || !response.ok) continue;
     const url = client.resolve(response.href);
@@ -198,12 +229,13 @@ async function scan(client: DavClient, collection: URL): Promise<{ state: ScanSt
     else if (etag && response.props?.resourcetype?.collection === undefined) {
       state.e[resourceId] = digest(etag);
       hrefs.set(resourceId, url.pathname);
+      etags.set(resourceId, etag);
     }
   }
-  return { state, hrefs };
+  return { state, hrefs, etags };
 }
 
-export async function etagScanChanges(client: DavClient, collection: URL, token?: string): Promise<ResourceChanges> {
+export async function etagScanChanges(client: DavClient, collection: URL, token?: string, known?: KnownEtags): Promise<ResourceChanges> {
   const before = token ? decodeScan(token) : undefined;
   if (before?.c) {
     const [response] = await client.xml(
@@ -212,15 +244,16 @@ export async function etagScanChanges(client: DavClient, collection: URL, token?
       { "d:propfind": { _attributes: DAV_NAMESPACES, "d:prop": { "cs:getctag": {} } } },
       { depth: "0" },
     );
-    if (text(response?.props?.getctag) === before.c) return { changed: [], deletedIds: [], syncToken: token };
+    if (text(response?.props?.getctag) === before.c) return { changed: [], deletedIds: [], unchangedIds: [], syncToken: token };
   }
-  const { state, hrefs } = await scan(client, collection);
+  const { state, hrefs, etags } = await scan(client, collection);
   const changedIds = Object.keys(state.e).filter((id) => before?.e[id] !== state.e[id]);
   const deletedIds = Object.keys(before?.e ?? {}).filter((id) => !(id in state.e));
+  const { fetch, unchanged } = await withoutKnown(new Map(changedIds.map((id) => [id, etags.get(id)!])), known);
   const changed = await multiget(
     client,
     collection,
-    changedIds.map((id) => hrefs.get(id)!),
+    fetch.map((id) => hrefs.get(id)!),
   );
-  return { changed, deletedIds, syncToken: encodeScan(state) };
+  return { changed, deletedIds, unchangedIds: unchanged, syncToken: encodeScan(state) };
 }
