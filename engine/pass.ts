@@ -8,7 +8,7 @@ import { saveBindingState } from "../db/queries/binding-state.js";
 import type { BindingConfig } from "../db/queries/bindings.js";
 import { type OpenFailure, openFailures, releaseTaskFailures } from "../db/queries/failures.js";
 import { clearPushLag, settlePushLag } from "../db/queries/lag.js";
-import { type LinkRow, linksByRemoteIdPrefix, linksByRemoteIds, linksByTaskIds, linksInWindow } from "../db/queries/links.js";
+import { type LinkRow, linkEtagsByRemoteIds, linksByRemoteIdPrefix, linksByRemoteIds, linksByTaskIds, linksInWindow } from "../db/queries/links.js";
 import { pendingPushes } from "../db/queries/pushes.js";
 import { tasksByIds } from "../db/queries/tasks.js";
 import type { Action } from "./actions.js";
@@ -159,10 +159,7 @@ class Pass {
    * own write (or what we last read) coming back, which the planner would
    * leave alone anyway, so a provider that can need not fetch it again.
    */
-  private readonly knownEtags = async (ids: string[]): Promise<Map<string, string>> => {
-    const links = await linksByRemoteIds(this.env.db, this.bindingId, ids);
-    return new Map([...links].flatMap(([id, link]) => (link.etag ? [[id, link.etag] as const] : [])));
-  };
+  private readonly knownEtags = (ids: string[]) => linkEtagsByRemoteIds(this.env.db, this.bindingId, ids);
 
   private async applyPage(page: ChangePage): Promise<void> {
     const { db, adapter } = this.env;
