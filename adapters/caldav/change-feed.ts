@@ -56,7 +56,7 @@ type KnownEtags = ChangeQuery["knownEtags"];
  * caller already holds at that ETag (its own writes coming back): the listing
  * carries ETags, so only unknown or changed resources cost a multiget.
  */
-async function withoutKnown(listed: Map<string, string>, known: KnownEtags): Promise<{ fetch: string[]; unchanged: string[] }> {
+async function withoutKnown(listed: ReadonlyMap<string, string>, known: KnownEtags): Promise<{ fetch: string[]; unchanged: string[] }> {
   const ids = [...listed.keys()];
   if (!known || ids.length === 0) return { fetch: ids, unchanged: [] };
   const held = await known(ids);
@@ -118,7 +118,8 @@ function decodePage(token: string): SyncPage {
 /**
  * One page of changes by sync-collection (RFC 6578): the REPORT lists hrefs
  * and ETags only, and the page's share of them is fetched by multiget, so a
- * page costs the same however large the calendar is.
+ * page costs the same however large the calendar is; resources the caller
+ * holds at the listed ETag (`known`) are named, not fetched.
  */
 export async function syncCollectionChanges(
   client: DavClient,
@@ -161,25 +162,40 @@ export async function syncCollectionChanges(
   }
   listed.sort((a, b) => (a.href < b.href ? -1 : a.href > b.href ? 1 : 0));
   const remaining = listed.filter((entry) => state.after === undefined || entry.href > state.after);
-  // A cut-short list is served whole, then listed on from the token that came with it.
-  const served = truncated ? remaining : remaining.slice(0, pageSize);
 
-  const live = served.filter((e) => !e.gone);
-  const hrefs = new Map(live.map((e) => [e.resourceId, e.href]));
-  // An entry without an ETag (a server that leaves it out) is always fetched: the empty string matches nothing held.
-  const { fetch, unchanged } = await withoutKnown(new Map(live.map((e) => [e.resourceId, e.etag ?? ""])), known);
+  // A page holds up to pageSize resources to fetch or delete; those the caller holds unchanged cost nothing and
+  // ride along, so taskcal's own writes coming back do not cost a REPORT per page. A cut-short list is served whole,
+  // then listed on from the token that came with it.
+  let served = 0;
+  const toFetch: { id: string; href: string }[] = [];
+  const unchangedIds: string[] = [];
+  const deletedIds: string[] = [];
+  while (served < remaining.length && (truncated || toFetch.length + deletedIds.length < pageSize)) {
+    const room = truncated ? remaining.length : pageSize - toFetch.length - deletedIds.length;
+    const chunk = remaining.slice(served, served + room);
+    const live = chunk.filter((e) => !e.gone);
+    // An entry without an ETag (a server that leaves it out) is always fetched: the empty string matches nothing held.
+    const { unchanged } = await withoutKnown(new Map(live.map((e) => [e.resourceId, e.etag ?? ""])), known);
+    const held = new Set(unchanged);
+    for (const entry of chunk) {
+      if (entry.gone) deletedIds.push(entry.resourceId);
+      else if (held.has(entry.resourceId)) unchangedIds.push(entry.resourceId);
+      else toFetch.push({ id: entry.resourceId, href: entry.href });
+    }
+    served += chunk.length;
+  }
   const changes: ResourceChanges = {
     changed: await multiget(
       client,
       collection,
-      fetch.map((id) => hrefs.get(id)!),
+      toFetch.map((e) => e.href),
     ),
-    deletedIds: served.filter((e) => e.gone).map((e) => e.resourceId),
-    unchangedIds: unchanged,
+    deletedIds,
+    unchangedIds,
   };
   if (truncated) changes.nextPageToken = encodePage({ since: serverToken });
-  else if (served.length < remaining.length) {
-    changes.nextPageToken = encodePage({ since: state.since, next, after: served[served.length - 1].href });
+  else if (served < remaining.length) {
+    changes.nextPageToken = encodePage({ since: state.since, next, after: remaining[served - 1].href });
   } else changes.syncToken = SYNC_PREFIX + next;
   return changes;
 }
