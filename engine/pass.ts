@@ -38,6 +38,12 @@ export interface PassEnv {
   /** Test seam, see ExecutorEnv. */
   beforeCommit?: (action: Action) => void;
   observer?: EngineObserver;
+  /**
+   * A push notice came after the pass began: its writes yield (those in
+   * flight finish), so the pull the notice asks for runs next instead of
+   * after every write; the next pass pulls, then writes the rest.
+   */
+  noticeWaiting?: () => boolean;
 }
 
 export interface PassRequest {
@@ -100,7 +106,7 @@ export async function runPass(env: PassEnv, request: PassRequest): Promise<PassR
     await pass.push(request.retryFailures ? [] : open);
     finished = true;
     // What the pass could not settle (`again`) is for the pass that follows at once.
-    if (request.pushLagMarked && !executor.again) await clearPushLag(db, bindingId);
+    if (request.pushLagMarked && !executor.again && !pass.yielded) await clearPushLag(db, bindingId);
     return { again: executor.again, syncToken, tally: executor.tally };
   } catch (error) {
     // What this pass left waits now (backoff, error, pause): make sure the lag shows it. Best effort: the fault is what matters.
@@ -114,6 +120,8 @@ export async function runPass(env: PassEnv, request: PassRequest): Promise<PassR
 class Pass {
   /** Items a full import has read, then written. */
   private done = 0;
+  /** Writes were left for the next pass, which a push notice asked for (PassEnv.noticeWaiting). */
+  yielded = false;
 
   constructor(
     private readonly env: PassEnv,
@@ -265,6 +273,10 @@ class Pass {
     this.progress?.report("writing", 0, actions.length);
     const worker = async () => {
       while (next < actions.length) {
+        if (this.env.noticeWaiting?.()) {
+          this.yielded = true;
+          return;
+        }
         await this.executor.run(actions[next++]);
         this.progress?.report("writing", ++written, actions.length);
       }
