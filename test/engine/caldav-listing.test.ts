@@ -35,7 +35,7 @@ describeWithRadicale(`CalDAV listing by ETags first (${backend})`, () => {
   it("taskcal's own writes are not fetched again; someone else's edit is fetched alone and reaches the task; a deletion is seen", async () => {
     world = await startCalDavWorld(radicale);
     const { typeId, operatorId, bindingId, calendarPath } = await world.setUp();
-    const tasks = [];
+    const tasks: { id: string; number: string }[] = [];
     for (const [i, subject] of ["First", "Second", "Third"].entries()) {
       const created = await world.call("POST", "/api/tasks", { eventTypeId: typeId, operatorId, subject, start: soon(24 + i), end: soon(25 + i) });
       expect(created.status).toBe(201);
