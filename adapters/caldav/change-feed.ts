@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { type ChangeQuery, SyncTokenExpired } from "../types.js";
 import { DAV_NAMESPACES, type DavClient, text } from "./dav-client.js";
+import { parseEtagListing } from "./etag-listing.js";
 
 export interface ChangedResource {
   resourceId: string;
@@ -89,6 +90,17 @@ async function multiget(client: DavClient, collection: URL, allHrefs: string[]):
   return found;
 }
 
+const escapeXml = (value: string) => value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** A sync-collection REPORT asking for ETags only; the answer is read by parseEtagListing. */
+function syncCollectionBody(since: string): string {
+  const token = since ? `<d:sync-token>${escapeXml(since)}</d:sync-token>` : "<d:sync-token/>";
+  return (
+    `<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:">${token}` +
+    "<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"
+  );
+}
+
 /**
  * Where a paged sync-collection listing stands: the token it lists changes
  * since, the token to hand out when it is done (the one the server gave with
@@ -133,32 +145,23 @@ export async function syncCollectionChanges(
     : token.startsWith(SYNC_PAGE_PREFIX)
       ? decodePage(token)
       : { since: token.slice(SYNC_PREFIX.length) };
-  const responses = await client.xml(
-    "REPORT",
-    collection,
-    {
-      "d:sync-collection": {
-        _attributes: DAV_NAMESPACES,
-        "d:sync-token": state.since || {},
-        "d:sync-level": "1",
-        "d:prop": { "d:getetag": {} },
-      },
-    },
-    { depth: "0" },
-  );
-  const serverToken = text(responses[0]?.raw?.multistatus?.syncToken);
+  const answer = await client.send("REPORT", collection, {
+    headers: { Depth: "0", "Content-Type": "application/xml; charset=utf-8" },
+    body: syncCollectionBody(state.since),
+  });
+  const listing = parseEtagListing(await answer.text());
+  const serverToken = listing.syncToken;
   if (!serverToken) throw new SyncTokenExpired("the server gave no sync token");
   const next = state.next ?? serverToken;
 
   let truncated = false;
   const listed: { href: string; resourceId: string; gone: boolean; etag?: string }[] = [];
-  for (const response of responses) {
-    if (!response.href) continue;
-    const url = client.resolve(response.href);
+  for (const entry of listing.entries) {
+    const url = client.resolve(entry.href);
     const resourceId = resourceIdOf(collection, url);
     // RFC 6578 §3.6: a 507 on the collection itself means the server cut the list short.
-    if (!resourceId) truncated ||= response.status === 507;
-    else listed.push({ href: url.pathname, resourceId, gone: response.status === 404, etag: text(response.props?.getetag) });
+    if (!resourceId) truncated ||= entry.status === 507;
+    else listed.push({ href: url.pathname, resourceId, gone: entry.status === 404, etag: entry.etag });
   }
   listed.sort((a, b) => (a.href < b.href ? -1 : a.href > b.href ? 1 : 0));
   const remaining = listed.filter((entry) => state.after === undefined || entry.href > state.after);
