@@ -22,8 +22,13 @@ export interface EtagListing {
 const NAME = "(?:[\\w.-]+:)?";
 
 /** Elements `name` (any prefix) and their inner text, in document order. */
+/** Compiled once per element name: a listing asks for the same few names thousands of times. */
+const patterns = new Map<string, RegExp>();
+
 function pattern(name: string): RegExp {
-  return new RegExp(`<(${NAME})${name}(?:\\s[^>]*)?>([\\s\\S]*?)</\\1${name}\\s*>`, "g");
+  let compiled = patterns.get(name);
+  if (!compiled) patterns.set(name, (compiled = new RegExp(`<(${NAME})${name}(?:\\s[^>]*)?>([\\s\\S]*?)</\\1${name}\\s*>`, "g")));
+  return compiled;
 }
 
 function elements(xml: string, name: string): string[] {
