@@ -78,6 +78,14 @@ export interface ChangeQuery {
   windowStart?: string;
   /** Continue a listing started with the same query. */
   pageToken?: string;
+  /**
+   * The etags the caller already holds for some of `ids` (events it wrote
+   * itself or read before). A provider that learns ids and etags before it
+   * fetches events (CalDAV) leaves out an event whose etag matches and names
+   * it in ChangePage.unchangedIds instead, sparing the fetch of what the
+   * caller has; providers that fetch events whole ignore it.
+   */
+  knownEtags?: (ids: string[]) => Promise<ReadonlyMap<string, string>>;
 }
 
 export interface ChangePage {
@@ -85,6 +93,8 @@ export interface ChangePage {
   events: CalendarEvent[];
   /** Ids of events that were deleted (or cancelled). */
   deletedIds: string[];
+  /** Listed events left out because their etag is the one ChangeQuery.knownEtags gave: still there, unchanged. */
+  unchangedIds?: string[];
   /** Set when another page follows. */
   nextPageToken?: string;
   /** Set on the last page: the token for the next incremental listing. */

@@ -1,14 +1,18 @@
-// P6 against a peer: the same N events uploaded to a real Radicale by taskcal
-// (the engine through its CalDAV adapter: N tasks → one binding) and by
-// vdirsyncer (Debian package) from a folder of .ics files, then a second sync
-// with nothing changed by each. Wall time of each, and the ratio, in one run.
+// P6 against a peer, one run, three figures defined apart: (a) the upload of
+// N events, (b) the first sync after it (each client's own writes come back),
+// (c) a sync with nothing changed. taskcal runs the engine through its CalDAV
+// adapter (N tasks → one binding); vdirsyncer (Debian package) syncs a folder
+// of N .ics files, its process start (`vdirsyncer --version`) taken off each
+// of its times. Beside both, Radicale's bare floor: raw PUTs for (a), one
+// ETag listing of the N resources for (b), one empty sync REPORT for (c).
+// Each client gets a collection of its own on the same Radicale.
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { count, eq } from "drizzle-orm";
-import { bindings, eventTypes, links } from "../db/schema.js";
-import { startRadicale } from "../testkit/radicale.js";
+import { bindings, eventTypes, links, settings } from "../db/schema.js";
+import { type RadicaleServer, startRadicale } from "../testkit/radicale.js";
 import { seedOperator } from "../testkit/seed.js";
 import type { Scenario } from "./scenario.js";
 import { acquireDatabase, insertTasks, progress, round, startWorld, waitUntil } from "./world.js";
@@ -52,18 +56,169 @@ function ics(i: number, start: Date): string {
   ].join("\r\n");
 }
 
+/** PUTs in flight for the floor: as many as a taskcal pass keeps (engine/pass.ts). */
+const FLOOR_PUTS_IN_FLIGHT = 4;
+
+const SYNC_COLLECTION = (token: string) =>
+  `<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>${token}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>`;
+
+/** One sync-collection REPORT as the client would send it: its time and the token it gave. */
+async function syncReport(radicale: RadicaleServer, path: string, token: string): Promise<{ ms: number; token: string; listed: number }> {
+  const started = performance.now();
+  const answer = await radicale.request("REPORT", path, {
+    headers: { Depth: "1", "Content-Type": "application/xml; charset=utf-8" },
+    body: SYNC_COLLECTION(token),
+  });
+  const text = await answer.text();
+  const ms = performance.now() - started;
+  if (answer.status !== 207) throw new Error(`sync-collection answered ${answer.status}`);
+  const next = /<(?:\w+:)?sync-token>([^<]+)</.exec(text)?.[1];
+  if (!next) throw new Error("sync-collection gave no token");
+  return { ms, token: next, listed: (text.match(/<(?:\w+:)?response>/g) ?? []).length };
+}
+
+/**
+ * Radicale alone: N raw PUTs into an empty collection of its own (as many in
+ * flight as taskcal keeps), one ETag listing of them since the empty
+ * collection's token, then one sync REPORT with nothing to list.
+ */
+async function radicaleFloor(radicale: RadicaleServer, events: number) {
+  const user = radicale.users[0];
+  const path = `/${user.username}/bench-floor/`;
+  const made = await radicale.request("MKCALENDAR", path);
+  if (made.status >= 300) throw new Error(`MKCALENDAR answered ${made.status}`);
+  const empty = await syncReport(radicale, path, "");
+  const base = Date.now() + 86_400_000;
+  let next = 0;
+  const started = performance.now();
+  const put = async () => {
+    while (next < events) {
+      const i = next++;
+      const answer = await radicale.request("PUT", `${path}floor-${i}.ics`, {
+        headers: { "Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*" },
+        body: ics(i, new Date(base + (i % 500) * 3_600_000)),
+      });
+      await answer.body?.cancel();
+      if (answer.status >= 300) throw new Error(`PUT answered ${answer.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: FLOOR_PUTS_IN_FLIGHT }, put));
+  const uploadMs = performance.now() - started;
+  const listing = await syncReport(radicale, path, empty.token);
+  if (listing.listed < events) throw new Error(`the floor's listing named ${listing.listed} of ${events} resources`);
+  const quiet = await syncReport(radicale, path, listing.token);
+  return { uploadMs, listingMs: listing.ms, emptyReportMs: quiet.ms };
+}
+
+/** taskcal: the engine, one CalDAV binding, N tasks waiting to go up; then two syncs asked for by command. */
+async function taskcalRun(radicale: RadicaleServer, events: number) {
+  const database = await acquireDatabase();
+  const world = await startWorld({ database, caldav: true });
+  try {
+    const user = radicale.users[0];
+    const { db } = database;
+    // The same events as vdirsyncer's files (times in UTC): in another zone every resource carries its VTIMEZONE,
+    // about three times the bytes, and Radicale reads every resource of the collection on each new one.
+    const zoned = await db.update(settings).set({ timeZone: "UTC" }).returning();
+    if (zoned.length === 0) await db.insert(settings).values({ timeZone: "UTC" });
+    const [type] = await db
+      .insert(eventTypes)
+      .values({ name: "Bench", syncEnabled: true, display: { fields: ["number"], features: [] } })
+      .returning();
+    const operator = await seedOperator(db, world.providers, world.secrets, {
+      name: "CalDAV operator",
+      provider: "caldav",
+      account: { url: radicale.url, username: user.username, password: user.password },
+    });
+    const [binding] = await db.insert(bindings).values({ operatorId: operator.id, eventTypeId: type.id, calendarName: "bench-taskcal" }).returning();
+    await insertTasks(
+      database,
+      Array.from({ length: events }, () => ({ operatorId: operator.id, eventTypeId: type.id })),
+    );
+    const linked = async () => (await db.select({ n: count() }).from(links).where(eq(links.bindingId, binding.id)))[0].n;
+    const idle = () => world.supervisor.actorStatus(binding.id)?.idle ?? false;
+    let started = performance.now();
+    await world.start();
+    await waitUntil("taskcal's upload", async () => idle() && (await linked()) >= events, 3_600_000, 5);
+    const uploadMs = performance.now() - started;
+    const sync = async () => {
+      started = performance.now();
+      await world.supervisor.command(binding.id, "sync");
+      await waitUntil("taskcal's sync", idle, 600_000, 1);
+      return performance.now() - started;
+    };
+    const firstSyncMs = await sync();
+    const noChangeMs = await sync();
+    return { uploadMs, firstSyncMs, noChangeMs };
+  } finally {
+    await world.close();
+    await database.release();
+  }
+}
+
+/** vdirsyncer: a folder of .ics files paired with a calendar of its own; each time less its process start. */
+async function vdirsyncerRun(radicale: RadicaleServer, events: number, dir: string) {
+  const folder = join(dir, "ics");
+  await rm(folder, { recursive: true, force: true });
+  await mkdir(folder, { recursive: true });
+  const base = Date.now() + 86_400_000;
+  for (let i = 0; i < events; i++) await writeFile(join(folder, `bench-${i}.ics`), ics(i, new Date(base + (i % 500) * 3_600_000)));
+  const user = radicale.users[0];
+  const made = await radicale.request("MKCALENDAR", `/${user.username}/bench-vdir/`);
+  if (made.status >= 300) throw new Error(`MKCALENDAR answered ${made.status}`);
+  const config = join(dir, "config");
+  await writeFile(
+    config,
+    [
+      "[general]",
+      `status_path = "${join(dir, "status")}/"`,
+      "[pair bench]",
+      'a = "bench_local"',
+      'b = "bench_remote"',
+      "collections = null",
+      "[storage bench_local]",
+      'type = "filesystem"',
+      `path = "${folder}/"`,
+      'fileext = ".ics"',
+      "[storage bench_remote]",
+      'type = "caldav"',
+      `url = "${radicale.url}${user.username}/bench-vdir/"`,
+      `username = "${user.username}"`,
+      `password = "${user.password}"`,
+      "",
+    ].join("\n"),
+  );
+  const startMs = timed("vdirsyncer", ["--version"]);
+  timed("vdirsyncer", ["-c", config, "discover"]);
+  const sync = () => Math.max(0, timed("vdirsyncer", ["-c", config, "sync"]) - startMs);
+  const uploadMs = sync();
+  const firstSyncMs = sync();
+  const noChangeMs = sync();
+  const uploaded = await radicale.request("PROPFIND", `/${user.username}/bench-vdir/`, { headers: { Depth: "1" } });
+  const hrefs = ((await uploaded.text()).match(/<(?:\w+:)?href>/g) ?? []).length - 1;
+  if (hrefs < events) throw new Error(`vdirsyncer uploaded ${hrefs} of ${events} events`);
+  return { startMs, uploadMs, firstSyncMs, noChangeMs };
+}
+
 export const p6Peer: Scenario<P6Params> = {
   id: "p6",
   title: "P6 against vdirsyncer (Radicale)",
   params: (quick) => ({ events: quick ? 30 : 500 }),
   runs: (quick) => (quick ? 1 : 3),
   metrics: [
-    { key: "taskcalFirstMs", label: "taskcal: upload N events", unit: "ms", digits: 0 },
-    { key: "vdirsyncerFirstMs", label: "vdirsyncer: upload N events", unit: "ms", digits: 0 },
-    { key: "firstRatio", label: "upload: vdirsyncer ÷ taskcal", digits: 2 },
-    { key: "taskcalSecondMs", label: "taskcal: no-change sync", unit: "ms", digits: 0 },
-    { key: "vdirsyncerSecondMs", label: "vdirsyncer: no-change sync", unit: "ms", digits: 0 },
-    { key: "secondRatio", label: "no-change sync: vdirsyncer ÷ taskcal", digits: 2 },
+    { key: "taskcalUploadMs", label: "(a) upload of N events: taskcal", unit: "ms", digits: 0 },
+    { key: "vdirsyncerUploadMs", label: "(a) upload: vdirsyncer less its start", unit: "ms", digits: 0 },
+    { key: "floorUploadMs", label: `(a) upload: Radicale floor (raw PUTs, ${FLOOR_PUTS_IN_FLIGHT} in flight)`, unit: "ms", digits: 0 },
+    { key: "uploadRatio", label: "(a) upload: vdirsyncer ÷ taskcal", digits: 2, goal: { op: ">=", value: 1 } },
+    { key: "uploadOverFloor", label: "(a) upload: taskcal ÷ floor", digits: 2 },
+    { key: "taskcalFirstSyncMs", label: "(b) first sync after the upload: taskcal", unit: "ms", digits: 0 },
+    { key: "vdirsyncerFirstSyncMs", label: "(b) first sync: vdirsyncer less its start", unit: "ms", digits: 0 },
+    { key: "floorListingMs", label: "(b) first sync: Radicale floor (one ETag listing of N)", unit: "ms", digits: 0 },
+    { key: "firstSyncRatio", label: "(b) first sync: vdirsyncer ÷ taskcal", digits: 2, goal: { op: ">=", value: 10 } },
+    { key: "taskcalNoChangeMs", label: "(c) no-change sync: taskcal", unit: "ms", digits: 0 },
+    { key: "vdirsyncerNoChangeMs", label: "(c) no-change sync: vdirsyncer less its start", unit: "ms", digits: 0 },
+    { key: "floorEmptyReportMs", label: "(c) no-change sync: Radicale floor (one empty REPORT)", unit: "ms", digits: 0 },
+    { key: "noChangeOverFloor", label: "(c) no-change sync: taskcal ÷ floor", digits: 2, goal: { op: "<=", value: 1.5 } },
     { key: "vdirsyncerStartMs", label: "vdirsyncer process start (--version)", unit: "ms", digits: 0 },
   ],
   async skipReason() {
@@ -75,100 +230,30 @@ export const p6Peer: Scenario<P6Params> = {
     const radicale = await startRadicale();
     const dir = await mkdtemp(join(tmpdir(), "taskcal-bench-vdir-"));
     try {
-      // taskcal: the engine, one CalDAV binding, N tasks waiting to go up.
-      const database = await acquireDatabase();
-      const world = await startWorld({ database, caldav: true });
-      let taskcalFirstMs: number;
-      let taskcalSecondMs: number;
-      try {
-        const user = radicale.users[0];
-        const { db } = database;
-        const [type] = await db
-          .insert(eventTypes)
-          .values({ name: "Bench", syncEnabled: true, display: { fields: ["number"], features: [] } })
-          .returning();
-        const operator = await seedOperator(db, world.providers, world.secrets, {
-          name: "CalDAV operator",
-          provider: "caldav",
-          account: { url: radicale.url, username: user.username, password: user.password },
-        });
-        const [binding] = await db
-          .insert(bindings)
-          .values({ operatorId: operator.id, eventTypeId: type.id, calendarName: "bench-taskcal" })
-          .returning();
-        await insertTasks(
-          database,
-          Array.from({ length: params.events }, () => ({ operatorId: operator.id, eventTypeId: type.id })),
-        );
-        const linked = async () => (await db.select({ n: count() }).from(links).where(eq(links.bindingId, binding.id)))[0].n;
-        let started = performance.now();
-        await world.start();
-        await waitUntil(
-          "taskcal's upload",
-          async () => (world.supervisor.actorStatus(binding.id)?.idle ?? false) && (await linked()) >= params.events,
-          600_000,
-          5,
-        );
-        taskcalFirstMs = performance.now() - started;
-        started = performance.now();
-        await world.supervisor.command(binding.id, "sync");
-        await waitUntil("taskcal's second sync", () => world.supervisor.actorStatus(binding.id)?.idle ?? false, 600_000, 2);
-        taskcalSecondMs = performance.now() - started;
-      } finally {
-        await world.close();
-        await database.release();
-      }
-
-      // vdirsyncer: a folder of .ics files paired with a calendar of its own.
-      const folder = join(dir, "ics");
-      await rm(folder, { recursive: true, force: true });
-      await mkdir(folder, { recursive: true });
-      const base = Date.now() + 86_400_000;
-      for (let i = 0; i < params.events; i++) await writeFile(join(folder, `bench-${i}.ics`), ics(i, new Date(base + (i % 500) * 3_600_000)));
-      const user = radicale.users[0];
-      const made = await radicale.request("MKCALENDAR", `/${user.username}/bench-vdir/`);
-      if (made.status >= 300) throw new Error(`MKCALENDAR answered ${made.status}`);
-      const config = join(dir, "config");
-      await writeFile(
-        config,
-        [
-          "[general]",
-          `status_path = "${join(dir, "status")}/"`,
-          "[pair bench]",
-          'a = "bench_local"',
-          'b = "bench_remote"',
-          "collections = null",
-          "[storage bench_local]",
-          'type = "filesystem"',
-          `path = "${folder}/"`,
-          'fileext = ".ics"',
-          "[storage bench_remote]",
-          'type = "caldav"',
-          `url = "${radicale.url}${user.username}/bench-vdir/"`,
-          `username = "${user.username}"`,
-          `password = "${user.password}"`,
-          "",
-        ].join("\n"),
-      );
-      const vdirsyncerStartMs = timed("vdirsyncer", ["--version"]);
-      timed("vdirsyncer", ["-c", config, "discover"]);
-      const vdirsyncerFirstMs = timed("vdirsyncer", ["-c", config, "sync"]);
-      const vdirsyncerSecondMs = timed("vdirsyncer", ["-c", config, "sync"]);
-      const uploaded = await radicale.request("PROPFIND", `/${user.username}/bench-vdir/`, { headers: { Depth: "1" } });
-      const hrefs = ((await uploaded.text()).match(/<(?:\w+:)?href>/g) ?? []).length - 1;
-      if (hrefs < params.events) throw new Error(`vdirsyncer uploaded ${hrefs} of ${params.events} events`);
+      const taskcal = await taskcalRun(radicale, params.events);
+      const vdirsyncer = await vdirsyncerRun(radicale, params.events, dir);
+      const floor = await radicaleFloor(radicale, params.events);
       progress(
-        `p6: taskcal ${taskcalFirstMs.toFixed(0)} / ${taskcalSecondMs.toFixed(0)} ms, vdirsyncer ${vdirsyncerFirstMs.toFixed(0)} / ${vdirsyncerSecondMs.toFixed(0)} ms`,
+        `p6: (a) taskcal ${taskcal.uploadMs.toFixed(0)}, vdirsyncer ${vdirsyncer.uploadMs.toFixed(0)}, floor ${floor.uploadMs.toFixed(0)} ms; ` +
+          `(b) ${taskcal.firstSyncMs.toFixed(0)}, ${vdirsyncer.firstSyncMs.toFixed(0)}, ${floor.listingMs.toFixed(0)} ms; ` +
+          `(c) ${taskcal.noChangeMs.toFixed(0)}, ${vdirsyncer.noChangeMs.toFixed(0)}, ${floor.emptyReportMs.toFixed(0)} ms`,
       );
       return {
         metrics: {
-          taskcalFirstMs: round(taskcalFirstMs, 0),
-          vdirsyncerFirstMs: round(vdirsyncerFirstMs, 0),
-          firstRatio: round(vdirsyncerFirstMs / taskcalFirstMs, 2),
-          taskcalSecondMs: round(taskcalSecondMs, 0),
-          vdirsyncerSecondMs: round(vdirsyncerSecondMs, 0),
-          secondRatio: round(vdirsyncerSecondMs / taskcalSecondMs, 2),
-          vdirsyncerStartMs: round(vdirsyncerStartMs, 0),
+          taskcalUploadMs: round(taskcal.uploadMs, 0),
+          vdirsyncerUploadMs: round(vdirsyncer.uploadMs, 0),
+          floorUploadMs: round(floor.uploadMs, 0),
+          uploadRatio: round(vdirsyncer.uploadMs / taskcal.uploadMs, 2),
+          uploadOverFloor: round(taskcal.uploadMs / floor.uploadMs, 2),
+          taskcalFirstSyncMs: round(taskcal.firstSyncMs, 0),
+          vdirsyncerFirstSyncMs: round(vdirsyncer.firstSyncMs, 0),
+          floorListingMs: round(floor.listingMs, 0),
+          firstSyncRatio: round(vdirsyncer.firstSyncMs / taskcal.firstSyncMs, 2),
+          taskcalNoChangeMs: round(taskcal.noChangeMs, 0),
+          vdirsyncerNoChangeMs: round(vdirsyncer.noChangeMs, 0),
+          floorEmptyReportMs: round(floor.emptyReportMs, 0),
+          noChangeOverFloor: round(taskcal.noChangeMs / floor.emptyReportMs, 2),
+          vdirsyncerStartMs: round(vdirsyncer.startMs, 0),
         },
         info: { events: params.events, vdirsyncer: spawnSync("vdirsyncer", ["--version"], { encoding: "utf8" }).stdout.trim() },
       };

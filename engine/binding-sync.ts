@@ -69,6 +69,8 @@ export class BindingSync {
   private channel: { adapter: CalendarAdapter; channelId: string; resourceId: string } | null = null;
   /** The binding's provider as last loaded (a label for what the observer is told). */
   private provider = "unknown";
+  /** Push notices delivered to this binding so far: a pass yields its writes to one that came after it began. */
+  private notices = 0;
 
   constructor(private readonly deps: SyncDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -91,6 +93,11 @@ export class BindingSync {
     await open.adapter.stopWatch({ channelId: open.channelId, resourceId: open.resourceId }).catch((error) => {
       this.deps.logger.warn({ err: error }, "could not stop the push channel; it lapses at its expiry");
     });
+  }
+
+  /** A push notice for this binding was delivered to its actor (which queues the pull it asks for). */
+  noticeArrived(): void {
+    this.notices++;
   }
 
   /** Resolves when no step is running: a stopped actor's last step still commits what it wrote. */
@@ -198,6 +205,7 @@ export class BindingSync {
 
   private async syncStep(mode: PassMode, retryFailures: boolean, signal?: AbortSignal): Promise<SyncOutcome & { tally: PassTally }> {
     signal?.throwIfAborted();
+    const noticesBefore = this.notices;
     const { db, bindingId } = this.deps;
     const { config, adapter, credential } = await this.load();
     const state = await bindingStateOf(db, bindingId);
@@ -213,6 +221,8 @@ export class BindingSync {
       refusals: this.refusals,
       beforeCommit: this.deps.beforeCommit,
       observer: this.deps.observer,
+      // A full import finishes its writes: the machine takes its outcome, not the notices it heard, after it.
+      noticeWaiting: mode === "full" ? undefined : () => this.notices !== noticesBefore,
     };
     const request = { mode, syncToken: state.syncToken ?? undefined, retryFailures, pushLagMarked: state.pushPendingSince !== null };
     const result = await this.onCredential(credential, () => runPass(env, request)).catch(async (error) => {

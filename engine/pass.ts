@@ -8,7 +8,7 @@ import { saveBindingState } from "../db/queries/binding-state.js";
 import type { BindingConfig } from "../db/queries/bindings.js";
 import { type OpenFailure, openFailures, releaseTaskFailures } from "../db/queries/failures.js";
 import { clearPushLag, settlePushLag } from "../db/queries/lag.js";
-import { type LinkRow, linksByRemoteIdPrefix, linksByRemoteIds, linksByTaskIds, linksInWindow } from "../db/queries/links.js";
+import { type LinkRow, linkEtagsByRemoteIds, linksByRemoteIdPrefix, linksByRemoteIds, linksByTaskIds, linksInWindow } from "../db/queries/links.js";
 import { pendingPushes } from "../db/queries/pushes.js";
 import { tasksByIds } from "../db/queries/tasks.js";
 import type { Action } from "./actions.js";
@@ -38,6 +38,12 @@ export interface PassEnv {
   /** Test seam, see ExecutorEnv. */
   beforeCommit?: (action: Action) => void;
   observer?: EngineObserver;
+  /**
+   * A push notice came after the pass began: its writes yield (those in
+   * flight finish), so the pull the notice asks for runs next instead of
+   * after every write; the next pass pulls, then writes the rest.
+   */
+  noticeWaiting?: () => boolean;
 }
 
 export interface PassRequest {
@@ -100,7 +106,7 @@ export async function runPass(env: PassEnv, request: PassRequest): Promise<PassR
     await pass.push(request.retryFailures ? [] : open);
     finished = true;
     // What the pass could not settle (`again`) is for the pass that follows at once.
-    if (request.pushLagMarked && !executor.again) await clearPushLag(db, bindingId);
+    if (request.pushLagMarked && !executor.again && !pass.yielded) await clearPushLag(db, bindingId);
     return { again: executor.again, syncToken, tally: executor.tally };
   } catch (error) {
     // What this pass left waits now (backoff, error, pause): make sure the lag shows it. Best effort: the fault is what matters.
@@ -114,6 +120,8 @@ export async function runPass(env: PassEnv, request: PassRequest): Promise<PassR
 class Pass {
   /** Items a full import has read, then written. */
   private done = 0;
+  /** Writes were left for the next pass, which a push notice asked for (PassEnv.noticeWaiting). */
+  yielded = false;
 
   constructor(
     private readonly env: PassEnv,
@@ -136,17 +144,30 @@ class Pass {
     do {
       signal?.throwIfAborted();
       // The window goes with incremental listings too: a provider whose change tracking keeps its first window says when it moved.
-      const page = await adapter.listChanges(calendarId, { syncToken, windowStart: this.ctx.window.startInstant.toISOString(), pageToken });
-      if (listed) for (const id of idsOf(page)) listed.add(id);
+      const page = await adapter.listChanges(calendarId, {
+        syncToken,
+        windowStart: this.ctx.window.startInstant.toISOString(),
+        pageToken,
+        knownEtags: this.knownEtags,
+      });
+      const unchanged = page.unchangedIds ?? [];
+      if (listed) for (const id of [...idsOf(page), ...unchanged]) listed.add(id);
       await this.applyPage(page);
       // No provider says how many events a listing holds: the total stays unknown while reading.
-      this.progress?.report("reading", (this.done += idsOf(page).length), null);
+      this.progress?.report("reading", (this.done += idsOf(page).length + unchanged.length), null);
       pageToken = page.nextPageToken;
       next = page.syncToken ?? next;
     } while (pageToken);
     if (listed) await this.confirmUnlisted(listed);
     return next;
   }
+
+  /**
+   * The etags links hold: an event listed at the etag its link holds is our
+   * own write (or what we last read) coming back, which the planner would
+   * leave alone anyway, so a provider that can need not fetch it again.
+   */
+  private readonly knownEtags = (ids: string[]) => linkEtagsByRemoteIds(this.env.db, this.bindingId, ids);
 
   private async applyPage(page: ChangePage): Promise<void> {
     const { db, adapter } = this.env;
@@ -252,6 +273,10 @@ class Pass {
     this.progress?.report("writing", 0, actions.length);
     const worker = async () => {
       while (next < actions.length) {
+        if (this.env.noticeWaiting?.()) {
+          this.yielded = true;
+          return;
+        }
         await this.executor.run(actions[next++]);
         this.progress?.report("writing", ++written, actions.length);
       }

@@ -111,7 +111,12 @@ export class Supervisor implements EngineControl {
       bindingsOf: (operatorId, eventTypeId) =>
         [...this.running].filter(([, r]) => r.operatorId === operatorId && r.eventTypeId === eventTypeId).map(([id]) => id),
       isRunning: (bindingId) => this.running.has(bindingId),
-      send: (bindingId, event) => this.running.get(bindingId)?.actor.send(event),
+      send: (bindingId, event) => {
+        const entry = this.running.get(bindingId);
+        // Told before the actor, so a pass running now yields its writes to the pull this notice queues.
+        if (event.type === "WEBHOOK") entry?.sync.noticeArrived();
+        entry?.actor.send(event);
+      },
     });
     const syncOf = (bindingId: string) => {
       const entry = this.running.get(bindingId);

@@ -113,14 +113,15 @@ export class CalDavAdapter implements CalendarAdapter {
     const strategy = token ? strategyOfToken(token) : await this.strategy(calendarId);
     const changes: ResourceChanges =
       strategy === "sync-collection"
-        ? await syncCollectionChanges(this.client, collection, this.settings.pageSize, token)
-        : await etagScanChanges(this.client, collection, token);
+        ? await syncCollectionChanges(this.client, collection, this.settings.pageSize, token, query.knownEtags)
+        : await etagScanChanges(this.client, collection, token, query.knownEtags);
 
     const now = Date.now();
     const horizon = this.settings.expansionDays * DAY;
     const from = query.windowStart ? Date.parse(query.windowStart) : undefined;
     const range: ExpansionRange = { from, seriesFrom: from ?? now - horizon, now, horizon };
     const page: ChangePage = { events: [], deletedIds: [...changes.deletedIds] };
+    if (changes.unchangedIds.length > 0) page.unchangedIds = changes.unchangedIds;
     for (const resource of changes.changed) {
       let calendar: Component;
       try {

@@ -6,8 +6,9 @@
 //    the only way to report deletions without keeping state in the adapter.
 import { createHash } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { SyncTokenExpired } from "../types.js";
+import { type ChangeQuery, SyncTokenExpired } from "../types.js";
 import { DAV_NAMESPACES, type DavClient, text } from "./dav-client.js";
+import { parseEtagListing } from "./etag-listing.js";
 
 export interface ChangedResource {
   resourceId: string;
@@ -18,6 +19,8 @@ export interface ChangedResource {
 export interface ResourceChanges {
   changed: ChangedResource[];
   deletedIds: string[];
+  /** Listed resources whose ETag the caller already holds: not fetched. */
+  unchangedIds: string[];
   nextPageToken?: string;
   syncToken?: string;
 }
@@ -47,6 +50,23 @@ export function strategyOfToken(token: string): SyncStrategy {
   throw new SyncTokenExpired("unrecognised CalDAV sync token");
 }
 
+type KnownEtags = ChangeQuery["knownEtags"];
+
+/**
+ * Splits listed resources (id → ETag) into those to fetch and those the
+ * caller already holds at that ETag (its own writes coming back): the listing
+ * carries ETags, so only unknown or changed resources cost a multiget.
+ */
+async function withoutKnown(listed: ReadonlyMap<string, string>, known: KnownEtags): Promise<{ fetch: string[]; unchanged: string[] }> {
+  const ids = [...listed.keys()];
+  if (!known || ids.length === 0) return { fetch: ids, unchanged: [] };
+  const held = await known(ids);
+  const fetch: string[] = [];
+  const unchanged: string[] = [];
+  for (const [id, etag] of listed) (held.get(id) === etag ? unchanged : fetch).push(id);
+  return { fetch, unchanged };
+}
+
 const calendarDataProps = { "d:getetag": {}, "c:calendar-data": {} };
 
 /** Data and ETags of the resources at `hrefs` (paths), by calendar-multiget. */
@@ -68,6 +88,17 @@ async function multiget(client: DavClient, collection: URL, allHrefs: string[]):
     }
   }
   return found;
+}
+
+const escapeXml = (value: string) => value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** A sync-collection REPORT asking for ETags only; the answer is read by parseEtagListing. */
+function syncCollectionBody(since: string): string {
+  const token = since ? `<d:sync-token>${escapeXml(since)}</d:sync-token>` : "<d:sync-token/>";
+  return (
+    `<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:">${token}` +
+    "<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"
+  );
 }
 
 /**
@@ -99,57 +130,75 @@ function decodePage(token: string): SyncPage {
 /**
  * One page of changes by sync-collection (RFC 6578): the REPORT lists hrefs
  * and ETags only, and the page's share of them is fetched by multiget, so a
- * page costs the same however large the calendar is.
+ * page costs the same however large the calendar is; resources the caller
+ * holds at the listed ETag (`known`) are named, not fetched.
  */
-export async function syncCollectionChanges(client: DavClient, collection: URL, pageSize: number, token?: string): Promise<ResourceChanges> {
+export async function syncCollectionChanges(
+  client: DavClient,
+  collection: URL,
+  pageSize: number,
+  token?: string,
+  known?: KnownEtags,
+): Promise<ResourceChanges> {
   const state: SyncPage = !token
     ? { since: "" }
     : token.startsWith(SYNC_PAGE_PREFIX)
       ? decodePage(token)
       : { since: token.slice(SYNC_PREFIX.length) };
-  const responses = await client.xml(
-    "REPORT",
-    collection,
-    {
-      "d:sync-collection": {
-        _attributes: DAV_NAMESPACES,
-        "d:sync-token": state.since || {},
-        "d:sync-level": "1",
-        "d:prop": { "d:getetag": {} },
-      },
-    },
-    { depth: "0" },
-  );
-  const serverToken = text(responses[0]?.raw?.multistatus?.syncToken);
+  const answer = await client.send("REPORT", collection, {
+    headers: { Depth: "0", "Content-Type": "application/xml; charset=utf-8" },
+    body: syncCollectionBody(state.since),
+  });
+  const listing = parseEtagListing(await answer.text());
+  const serverToken = listing.syncToken;
   if (!serverToken) throw new SyncTokenExpired("the server gave no sync token");
   const next = state.next ?? serverToken;
 
   let truncated = false;
-  const listed: { href: string; resourceId: string; gone: boolean }[] = [];
-  for (const response of responses) {
-    if (!response.href) continue;
-    const url = client.resolve(response.href);
+  const listed: { href: string; resourceId: string; gone: boolean; etag?: string }[] = [];
+  for (const entry of listing.entries) {
+    const url = client.resolve(entry.href);
     const resourceId = resourceIdOf(collection, url);
     // RFC 6578 §3.6: a 507 on the collection itself means the server cut the list short.
-    if (!resourceId) truncated ||= response.status === 507;
-    else listed.push({ href: url.pathname, resourceId, gone: response.status === 404 });
+    if (!resourceId) truncated ||= entry.status === 507;
+    else listed.push({ href: url.pathname, resourceId, gone: entry.status === 404, etag: entry.etag });
   }
   listed.sort((a, b) => (a.href < b.href ? -1 : a.href > b.href ? 1 : 0));
   const remaining = listed.filter((entry) => state.after === undefined || entry.href > state.after);
-  // A cut-short list is served whole, then listed on from the token that came with it.
-  const served = truncated ? remaining : remaining.slice(0, pageSize);
 
+  // A page holds up to pageSize resources to fetch or delete; those the caller holds unchanged cost nothing and
+  // ride along, so taskcal's own writes coming back do not cost a REPORT per page. A cut-short list is served whole,
+  // then listed on from the token that came with it.
+  let served = 0;
+  const toFetch: { id: string; href: string }[] = [];
+  const unchangedIds: string[] = [];
+  const deletedIds: string[] = [];
+  while (served < remaining.length && (truncated || toFetch.length + deletedIds.length < pageSize)) {
+    const room = truncated ? remaining.length : pageSize - toFetch.length - deletedIds.length;
+    const chunk = remaining.slice(served, served + room);
+    const live = chunk.filter((e) => !e.gone);
+    // An entry without an ETag (a server that leaves it out) is always fetched: the empty string matches nothing held.
+    const { unchanged } = await withoutKnown(new Map(live.map((e) => [e.resourceId, e.etag ?? ""])), known);
+    const held = new Set(unchanged);
+    for (const entry of chunk) {
+      if (entry.gone) deletedIds.push(entry.resourceId);
+      else if (held.has(entry.resourceId)) unchangedIds.push(entry.resourceId);
+      else toFetch.push({ id: entry.resourceId, href: entry.href });
+    }
+    served += chunk.length;
+  }
   const changes: ResourceChanges = {
     changed: await multiget(
       client,
       collection,
-      served.filter((e) => !e.gone).map((e) => e.href),
+      toFetch.map((e) => e.href),
     ),
-    deletedIds: served.filter((e) => e.gone).map((e) => e.resourceId),
+    deletedIds,
+    unchangedIds,
   };
   if (truncated) changes.nextPageToken = encodePage({ since: serverToken });
-  else if (served.length < remaining.length) {
-    changes.nextPageToken = encodePage({ since: state.since, next, after: served[served.length - 1].href });
+  else if (served < remaining.length) {
+    changes.nextPageToken = encodePage({ since: state.since, next, after: remaining[served - 1].href });
   } else changes.syncToken = SYNC_PREFIX + next;
   return changes;
 }
@@ -180,7 +229,7 @@ function decodeScan(token: string): ScanState {
 }
 
 /** The collection's state now, and where each resource lives. */
-async function scan(client: DavClient, collection: URL): Promise<{ state: ScanState; hrefs: Map<string, string> }> {
+async function scan(client: DavClient, collection: URL): Promise<{ state: ScanState; hrefs: Map<string, string>; etags: Map<string, string> }> {
   const responses = await client.xml(
     "PROPFIND",
     collection,
@@ -189,6 +238,7 @@ async function scan(client: DavClient, collection: URL): Promise<{ state: ScanSt
   );
   const state: ScanState = { c: null, e: {} };
   const hrefs = new Map<string, string>();
+  const etags = new Map<string, string>();
   for (const response of responses) {
     if (!response.href || !response.ok) continue;
     const url = client.resolve(response.href);
@@ -198,12 +248,13 @@ async function scan(client: DavClient, collection: URL): Promise<{ state: ScanSt
     else if (etag && response.props?.resourcetype?.collection === undefined) {
       state.e[resourceId] = digest(etag);
       hrefs.set(resourceId, url.pathname);
+      etags.set(resourceId, etag);
     }
   }
-  return { state, hrefs };
+  return { state, hrefs, etags };
 }
 
-export async function etagScanChanges(client: DavClient, collection: URL, token?: string): Promise<ResourceChanges> {
+export async function etagScanChanges(client: DavClient, collection: URL, token?: string, known?: KnownEtags): Promise<ResourceChanges> {
   const before = token ? decodeScan(token) : undefined;
   if (before?.c) {
     const [response] = await client.xml(
@@ -212,15 +263,16 @@ export async function etagScanChanges(client: DavClient, collection: URL, token?
       { "d:propfind": { _attributes: DAV_NAMESPACES, "d:prop": { "cs:getctag": {} } } },
       { depth: "0" },
     );
-    if (text(response?.props?.getctag) === before.c) return { changed: [], deletedIds: [], syncToken: token };
+    if (text(response?.props?.getctag) === before.c) return { changed: [], deletedIds: [], unchangedIds: [], syncToken: token };
   }
-  const { state, hrefs } = await scan(client, collection);
+  const { state, hrefs, etags } = await scan(client, collection);
   const changedIds = Object.keys(state.e).filter((id) => before?.e[id] !== state.e[id]);
   const deletedIds = Object.keys(before?.e ?? {}).filter((id) => !(id in state.e));
+  const { fetch, unchanged } = await withoutKnown(new Map(changedIds.map((id) => [id, etags.get(id)!])), known);
   const changed = await multiget(
     client,
     collection,
-    changedIds.map((id) => hrefs.get(id)!),
+    fetch.map((id) => hrefs.get(id)!),
   );
-  return { changed, deletedIds, syncToken: encodeScan(state) };
+  return { changed, deletedIds, unchangedIds: unchanged, syncToken: encodeScan(state) };
 }

@@ -295,6 +295,33 @@ export function describeAdapterContract(name: string, makeHarness: () => Promise
       expect(quiet.deletedIds).toEqual([]);
     });
 
+    it("an event listed at the etag the caller holds (knownEtags) is listed or named unchanged, never lost; a changed one is listed", async () => {
+      const held = await h.user.createEvent(calendarId, event("Held", "2030-04-05T09:00:00+02:00", "2030-04-05T10:00:00+02:00"));
+      const edited = await h.user.createEvent(calendarId, event("Edited", "2030-04-06T09:00:00+02:00", "2030-04-06T10:00:00+02:00"));
+      const full = await drainChanges(adapter, calendarId, {});
+      const etags = new Map(full.events.map((e) => [e.id, e.etag]));
+      await h.user.updateEvent(calendarId, edited, { summary: "Edited again" });
+      const asked: string[] = [];
+      const knownEtags = async (ids: string[]) => {
+        asked.push(...ids);
+        return new Map(ids.flatMap((id) => (etags.has(id) ? [[id, etags.get(id)!] as const] : [])));
+      };
+      const listed = new Set<string>();
+      const unchanged = new Set<string>();
+      let pageToken: string | undefined;
+      do {
+        const page = await adapter.listChanges(calendarId, { knownEtags, pageToken });
+        for (const e of page.events) listed.add(e.id);
+        for (const id of page.unchangedIds ?? []) unchanged.add(id);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      expect(listed.has(held) || unchanged.has(held)).toBe(true);
+      expect(listed.has(edited)).toBe(true);
+      expect(unchanged.has(edited)).toBe(false);
+      // Only ids the caller was asked about can be named unchanged.
+      for (const id of unchanged) expect(asked).toContain(id);
+    });
+
     it("pages a long listing and every event arrives once", async () => {
       const count = h.pageSize * 2 + 1;
       const ids: string[] = [];

@@ -16,6 +16,17 @@ export async function linksByRemoteIds(db: Db, bindingId: string, remoteIds: Ite
   return new Map(rows.map((row) => [row.remoteId, row]));
 }
 
+/** The etags links hold for these remote ids (links without one left out): what a change listing need not fetch again. */
+export async function linkEtagsByRemoteIds(db: Db, bindingId: string, remoteIds: Iterable<string>): Promise<Map<string, string>> {
+  const wanted = [...new Set(remoteIds)];
+  if (wanted.length === 0) return new Map();
+  const rows = await db
+    .select({ remoteId: links.remoteId, etag: links.etag })
+    .from(links)
+    .where(and(eq(links.bindingId, bindingId), inArray(links.remoteId, wanted), isNotNull(links.etag)));
+  return new Map(rows.map((row) => [row.remoteId, row.etag!]));
+}
+
 /** Links whose remote ids start with `prefix`: the occurrences of a series deleted whole. */
 export async function linksByRemoteIdPrefix(db: Db, bindingId: string, prefix: string): Promise<LinkRow[]> {
   if (!prefix) return [];

@@ -20,6 +20,16 @@ const CALENDAR_NAME = "Anna – meetings";
 export interface DavRequest {
   method: string;
   path: string;
+  /** A REPORT's kind (`sync-collection`, `calendar-multiget`...) and the hrefs its body names. */
+  report?: { kind: string; hrefs: string[] };
+}
+
+/** What a REPORT body asks for: its root element and the hrefs it names (a multiget's resources). */
+function reportOf(body: unknown): DavRequest["report"] {
+  if (typeof body !== "string") return undefined;
+  const kind = /<(?:[\w-]+:)?([\w-]+)[\s>]/.exec(body.replace(/<\?xml[^>]*\?>/, ""))?.[1];
+  const hrefs = [...body.matchAll(/<(?:[\w-]+:)?href>([^<]+)</g)].map((m) => decodeURIComponent(m[1]));
+  return kind ? { kind, hrefs } : undefined;
 }
 
 /** A calendar resource as Radicale holds it. */
@@ -100,9 +110,11 @@ export async function startCalDavWorld(shared?: RadicaleServer): Promise<CalDavW
   const requests: DavRequest[] = [];
   const countingFetch: typeof fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     requests.push({
-      method: (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase(),
+      method,
       path: decodeURIComponent(url.pathname),
+      ...(method === "REPORT" ? { report: reportOf(init?.body) } : {}),
     });
     return fetch(input, init);
   };

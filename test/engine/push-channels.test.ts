@@ -1,6 +1,7 @@
 // Push notices (webhooks) as an attacker or a confused Google would send them:
 // only a live channel of a live binding, with our token and its resource id,
-// makes a binding sync, and a flood of them costs at most one more pass.
+// makes a binding sync, and a flood of them costs at most one more pass. A
+// notice is acted on at once, and a pass writing CRM changes yields to it.
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { bindingState } from "../../db/schema.js";
@@ -87,5 +88,55 @@ describe(`push channels accept only what is theirs (${backend})`, () => {
     await expect.poll(() => world.google.activeChannels().map((c) => c.id)).not.toContain(channel.id);
     expect(world.google.activeChannels()).toHaveLength(1);
     expect((await notice(channel)).status).toBe(404);
+  });
+});
+
+describe(`a push notice is handled at once (${backend})`, () => {
+  it("the notice's pass is under way when its answer is sent: nothing waits for a timer first", async () => {
+    world = await startGoogleWorld({ webhook: true });
+    const { bindingId, channel } = await openChannel();
+    expect(world.supervisor.actorStatus(bindingId)?.idle).toBe(true);
+    expect((await notice(channel)).status).toBe(204);
+    // Synchronously with the notice: a debounce or a fixed wait would leave the actor idle here.
+    expect(world.supervisor.actorStatus(bindingId)?.idle).toBe(false);
+    await world.settle(bindingId);
+  });
+
+  it("an event created while a pass is writing CRM changes reaches the CRM before the rest of those writes", async () => {
+    world = await startGoogleWorld({ webhook: true });
+    // A slow pace (one call every half second) makes the writes of a pass take seconds.
+    const { bindingId, operatorId, typeId, calendarId } = await world.setUp({ googleRequestsPerMinute: 120 });
+    await expect.poll(() => world.google.activeChannels().length).toBe(1);
+    await world.settle(bindingId);
+    expect((await world.call("POST", `/api/actors/${bindingId}/pause`)).status).toBe(202);
+    const start = Date.now() + 2 * 86_400_000;
+    for (let i = 0; i < 10; i++) {
+      const created = await world.call("POST", "/api/tasks", {
+        eventTypeId: typeId,
+        operatorId,
+        subject: `CRM ${i}`,
+        start: new Date(start + i * 3_600_000).toISOString(),
+        end: new Date(start + i * 3_600_000 + 1_800_000).toISOString(),
+      });
+      expect(created.status).toBe(201);
+    }
+    const writesBefore = world.google.writeCount(calendarId);
+    expect((await world.call("POST", `/api/actors/${bindingId}/resume`)).status).toBe(202);
+    await expect.poll(() => world.google.writeCount(calendarId), { timeout: 15_000 }).toBeGreaterThan(writesBefore);
+
+    world.google.user.createEvent(world.email, calendarId, {
+      summary: "Made in Google",
+      start: { dateTime: new Date(start + 20 * 3_600_000).toISOString() },
+      end: { dateTime: new Date(start + 21 * 3_600_000).toISOString() },
+    });
+    const imported = async () => {
+      const listed = await world.call("GET", `/api/tasks?operatorId=${operatorId}`);
+      return (listed.body.items ?? listed.body).some((task: { subject: string }) => task.subject === "Made in Google");
+    };
+    await expect.poll(imported, { timeout: 15_000, interval: 50 }).toBe(true);
+    // The pass that was writing yielded to the notice: CRM changes were still waiting when the event came in.
+    expect(world.google.writeCount(calendarId) - writesBefore).toBeLessThan(10);
+    await world.settle(bindingId);
+    await expect.poll(() => world.google.writeCount(calendarId) - writesBefore, { timeout: 15_000 }).toBeGreaterThanOrEqual(10);
   });
 });
