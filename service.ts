@@ -111,6 +111,9 @@ export async function startService(config: Config, logger: Logger, options: Serv
     secrets,
     logger,
     webhookBaseUrl: config.publicUrl?.replace(/\/?$/, "/"),
+    replicaName: config.replicaName,
+    leaseTtlSeconds: config.leaseTtlSeconds,
+    leaseHeartbeatSeconds: config.leaseHeartbeatSeconds,
     observer: alerts ? alongside(metrics.engine, alerts) : metrics.engine,
   });
   metrics.watch({
