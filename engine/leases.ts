@@ -36,6 +36,8 @@ export class Leases {
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Timeout | null = null;
   private beating: Promise<void> = Promise.resolve();
+  /** Leases being given up (their actors stopping first), off the beat so renewals never wait for it. */
+  private shedding: Promise<void> = Promise.resolve();
   private unlisten: (() => Promise<void>) | null = null;
   private stopped = false;
 
@@ -72,6 +74,7 @@ export class Leases {
     if (this.soon) clearTimeout(this.soon);
     await this.unlisten?.().catch(() => {});
     await this.beating.catch(() => {});
+    await this.shedding;
     const all = [...this.held.keys()];
     await this.events.releasing(all);
     this.held.clear();
@@ -84,11 +87,15 @@ export class Leases {
     }
   }
 
-  private schedule(): void {
+  /** Beats keep their rhythm: a slow beat shortens the wait for the next, so renewals never drift toward the TTL. */
+  private schedule(ms = this.settings.heartbeatSeconds * 1000): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.beating = this.beating.then(() => this.beat(true)).finally(() => this.schedule());
-    }, this.settings.heartbeatSeconds * 1000);
+      const started = performance.now();
+      this.beating = this.beating
+        .then(() => this.beat(true))
+        .finally(() => this.schedule(Math.max(0, this.settings.heartbeatSeconds * 1000 - (performance.now() - started))));
+    }, ms);
   }
 
   /** Another replica freed leases or joined: look at the share now (claims only; shedding keeps to the heartbeat). */
@@ -100,17 +107,28 @@ export class Leases {
     }, 50);
   }
 
+  private async release(bindingIds: string[]): Promise<void> {
+    try {
+      await this.events.releasing(bindingIds);
+      await releaseLeases(this.db, this.replicaId, bindingIds);
+      await notify(this.db, LEASES_CHANNEL, this.replicaId);
+    } catch (error) {
+      this.logger.warn({ err: error }, "could not release leases; they expire on their own");
+    }
+  }
+
   private async beat(mayShed: boolean): Promise<void> {
     if (this.stopped) return;
     const { ttlSeconds, replica } = this.settings;
     try {
       await heartbeat(this.db, replica);
       const renewed = new Map((await renewLeases(this.db, replica.id, ttlSeconds)).map((l) => [l.bindingId, l.epoch]));
+      if (this.stopped) return;
       const lost = [...this.held.keys()].filter((id) => renewed.get(id) !== this.held.get(id));
       for (const id of lost) this.held.delete(id);
       if (lost.length) {
-        this.logger.warn({ leases: lost.length }, "leases lost (not renewed in time): their actors stop");
-        await this.events.lost(lost);
+        this.logger.warn({ leases: lost.length }, "leases lost (claimed by another replica after they expired): their actors stop");
+        void this.events.lost(lost);
       }
       const { replicas, bindings } = await shareCounts(this.db, ttlSeconds);
       const share = Math.ceil(bindings / replicas);
@@ -119,16 +137,15 @@ export class Leases {
         for (const lease of claimed) this.held.set(lease.bindingId, lease.epoch);
         if (claimed.length) {
           this.logger.info({ claimed: claimed.length, held: this.held.size, share, replicas }, "leases claimed");
-          await this.events.gained(claimed.map((l) => l.bindingId));
+          void this.events.gained(claimed.map((l) => l.bindingId));
         }
       } else if (mayShed && this.held.size > share) {
         const count = Math.min(this.held.size - share, Math.max(1, Math.ceil(share / SHED_PART)));
         const shed = [...this.held.keys()].slice(-count);
-        await this.events.releasing(shed);
         for (const id of shed) this.held.delete(id);
-        await releaseLeases(this.db, replica.id, shed);
-        await notify(this.db, LEASES_CHANNEL, replica.id);
-        this.logger.info({ released: shed.length, held: this.held.size, share, replicas }, "leases released toward the fair share");
+        this.logger.info({ releasing: shed.length, held: this.held.size, share, replicas }, "leases released toward the fair share");
+        // Renewed meanwhile (the owner is still this replica) until their actors stopped and they are released.
+        this.shedding = this.shedding.then(() => this.release(shed));
       }
     } catch (error) {
       // A beat that fails is retried at the next; leases not renewed by then are lost and their actors stop.

@@ -10,9 +10,9 @@ import { type Actor, createActor } from "xstate";
 import type { PushNotice } from "../adapters/provider.js";
 import type { ProviderRegistry } from "../adapters/registry.js";
 import type { Database, Db } from "../db/database.js";
+import type { ActorStateName } from "../db/enums.js";
 import { isLeaseLost } from "../db/errors.js";
 import { actorView } from "../db/queries/actors.js";
-import type { ActorStateName } from "../db/enums.js";
 import { bindingStateOf, bumpCounter, saveBindingState } from "../db/queries/binding-state.js";
 import { type BindingConfig, syncingBindings } from "../db/queries/bindings.js";
 import { leaseOwnerOf, notify } from "../db/queries/leases.js";
@@ -132,7 +132,7 @@ export class Supervisor implements EngineControl {
       options.database.notifier,
       { replica, ttlSeconds: options.leaseTtlSeconds ?? 30, heartbeatSeconds: options.leaseHeartbeatSeconds ?? 10 },
       {
-        gained: () => this.reconcileNow(),
+        gained: async () => this.scheduleReconcile(),
         lost: async (ids) => void (await Promise.all(ids.map((id) => this.stopActor(id)))),
         releasing: async (ids) => void (await Promise.all(ids.map((id) => this.stopActor(id)))),
       },
@@ -203,20 +203,11 @@ export class Supervisor implements EngineControl {
     await Promise.all([...this.running.keys()].map((id) => this.stopActor(id)));
   }
 
-  /** A write of this binding was refused (its lease is another replica's now): its actor stops; the lease keeper forgets it at its next beat. */
+  /** A write of this binding was refused (its lease expired, or is another replica's now): its actor stops. */
   private leaseLost(bindingId: string): void {
-    if (!this.running.has(bindingId)) return;
-    this.options.logger.warn({ bindingId }, "the binding's lease is no longer this replica's: its actor stops");
-    void this.stopActor(bindingId);
-  }
-
-  /** Reconciles now, after any reconcile under way (leases were claimed). */
-  private reconcileNow(): Promise<void> {
-    this.reconciling = this.reconciling.then(() => this.reconcile()).catch((error) => {
-      this.options.logger.error({ err: error }, "reconciling actors failed");
-      this.scheduleReconcile();
-    });
-    return this.reconciling;
+    this.options.logger.warn({ bindingId }, "a write was refused: the binding's lease is no longer this replica's, its actor stops");
+    // A lease that had only expired, nobody claiming it, is renewed at the next beat: the actor starts again then.
+    void this.stopActor(bindingId).then(() => this.scheduleReconcile());
   }
 
   private scheduleReconcile(): void {

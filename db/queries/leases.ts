@@ -39,11 +39,16 @@ export async function shareCounts(db: Db, ttlSeconds: number): Promise<{ replica
   return { replicas: Math.max(1, Number(row.replicas)), bindings: Number(row.bindings) };
 }
 
-/** Extends every unexpired lease the replica holds; what it returns is all it still holds. */
+/**
+ * Extends every lease the replica holds; what it returns is all it still
+ * holds. One that expired but nobody claimed is still its own (a claim
+ * changes the owner): its writes were refused while it was expired, and
+ * nobody else wrote, so it may go on.
+ */
 export async function renewLeases(db: Db, owner: string, ttlSeconds: number): Promise<HeldLease[]> {
   const rows = await db.execute<{ binding_id: string; epoch: string }>(sql`
     update binding_leases set expires_at = now() + ${seconds(ttlSeconds)}
-    where owner = ${owner} and expires_at > now()
+    where owner = ${owner}
     returning binding_id, epoch`);
   return rowsOf<{ binding_id: string; epoch: string }>(rows).map(held);
 }
