@@ -75,7 +75,7 @@ export async function startCluster(names: string[], options: { quotaPerMinute?: 
         for (const [name, p] of replicas) writeFileSync(join(process.env.TASKCAL_REPLICA_LOGS, `${name}.log`), p.output.join(""));
       }
       for (const process of replicas.values()) {
-        if (stopped.has(process)) process.child.kill("SIGCONT");
+        process.child.kill("SIGCONT");
         if (process.child.exitCode === null && process.child.signalCode === null) await process.crash();
       }
       await database.close();
@@ -87,7 +87,7 @@ export async function startCluster(names: string[], options: { quotaPerMinute?: 
   return cluster;
 }
 
-/** Replicas frozen with SIGSTOP: not to be asked anything until SIGCONT. */
+/** Replicas frozen with SIGSTOP (until SIGCONT) or shutting down: not to be asked anything. */
 export const stopped = new WeakSet<TaskcalProcess>();
 
 /** Company settings on the fake Google, and `count` operators each with a binding to a calendar of their own, on one account. */
