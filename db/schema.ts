@@ -393,3 +393,14 @@ export const bindingLeases = pgTable(
   },
   (t) => [index("binding_leases_owner_idx").on(t.owner)],
 );
+
+/** Calls granted per account (a digest of the pacer's key) and short window, across replicas (migration 0011). */
+export const callBudgets = pgTable(
+  "call_budgets",
+  {
+    account: text("account").notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    granted: integer("granted").notNull().default(0),
+  },
+  (t) => [primaryKey({ name: "call_budgets_pkey", columns: [t.account, t.windowStart] })],
+);

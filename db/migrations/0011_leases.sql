@@ -40,3 +40,12 @@ CREATE TRIGGER links_fence BEFORE INSERT OR UPDATE ON links FOR EACH ROW EXECUTE
 CREATE TRIGGER journal_fence BEFORE INSERT OR UPDATE ON journal FOR EACH ROW EXECUTE FUNCTION taskcal_fence();--> statement-breakpoint
 CREATE TRIGGER binding_state_fence BEFORE INSERT OR UPDATE ON binding_state FOR EACH ROW EXECUTE FUNCTION taskcal_fence();--> statement-breakpoint
 CREATE TRIGGER sync_failures_fence BEFORE INSERT OR UPDATE ON sync_failures FOR EACH ROW EXECUTE FUNCTION taskcal_fence();
+--> statement-breakpoint
+-- The calls each account may still take, shared by the replicas (R17 for the whole cluster): one row per
+-- account and short window; each replica reserves a few calls at a time (db/queries/quota.ts).
+CREATE TABLE "call_budgets" (
+	"account" text NOT NULL,
+	"window_start" timestamp with time zone NOT NULL,
+	"granted" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "call_budgets_pkey" PRIMARY KEY("account","window_start")
+);
