@@ -13,10 +13,11 @@ import { p4Scale } from "./p4-scale.js";
 import { p5Cost } from "./p5-cost.js";
 import { p6Peer } from "./p6-peer.js";
 import { p7Metrics } from "./p7-metrics.js";
+import { scaleOut } from "./scale-out.js";
 import { meets, type Scenario, type ScenarioResult } from "./scenario.js";
 import { closeDatabases, databaseKind, median, progress, round } from "./world.js";
 
-const SCENARIOS: Scenario<any>[] = [p5Cost, p1CrmLatency, p3Quota, p2CalendarLatency, p4Scale, p6Peer, p7Metrics];
+const SCENARIOS: Scenario<any>[] = [p5Cost, p1CrmLatency, p3Quota, p2CalendarLatency, p4Scale, p6Peer, p7Metrics, scaleOut];
 
 interface Args {
   quick: boolean;
