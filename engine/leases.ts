@@ -7,7 +7,7 @@
 // the one replica and holds every lease.
 import type { Logger } from "pino";
 import type { Db, Notifier } from "../db/database.js";
-import { claimLeases, forgetReplica, heartbeat, notify, releaseLeases, renewLeases, shareCounts } from "../db/queries/leases.js";
+import { claimLeases, forgetOtherReplicas, forgetReplica, heartbeat, notify, releaseLeases, renewLeases, shareCounts } from "../db/queries/leases.js";
 
 /** Where replicas tell each other that leases were freed, or that one joined: the others look at their share at once. */
 export const LEASES_CHANNEL = "taskcal_leases";
@@ -19,6 +19,8 @@ export interface LeaseSettings {
   replica: { id: string; name: string };
   ttlSeconds: number;
   heartbeatSeconds: number;
+  /** The database is this process's own (PGlite): no other replica can be alive. */
+  solo?: boolean;
 }
 
 export interface LeaseEvents {
@@ -62,6 +64,7 @@ export class Leases {
     this.unlisten = await this.notifier.listen(LEASES_CHANNEL, (from) => {
       if (from !== this.replicaId) this.beatSoon();
     });
+    if (this.settings.solo) await forgetOtherReplicas(this.db, this.replicaId);
     await this.beat(true);
     await notify(this.db, LEASES_CHANNEL, this.replicaId).catch(() => {});
     this.schedule();

@@ -130,7 +130,12 @@ export class Supervisor implements EngineControl {
     this.leases = new Leases(
       options.database.db,
       options.database.notifier,
-      { replica, ttlSeconds: options.leaseTtlSeconds ?? 30, heartbeatSeconds: options.leaseHeartbeatSeconds ?? 10 },
+      {
+        replica,
+        ttlSeconds: options.leaseTtlSeconds ?? 30,
+        heartbeatSeconds: options.leaseHeartbeatSeconds ?? 10,
+        solo: options.database.kind === "pglite",
+      },
       {
         gained: async () => this.scheduleReconcile(),
         lost: async (ids) => void (await Promise.all(ids.map((id) => this.stopActor(id)))),

@@ -81,6 +81,15 @@ export async function releaseLeases(db: Db, owner: string, bindingIds: string[])
     where owner = ${owner} and binding_id in (select unnest(${toUuidArray(bindingIds)}))`);
 }
 
+/**
+ * Embedded PGlite belongs to one process: replicas and leases found there at
+ * start are those of a process that died (a crash); they are freed at once.
+ */
+export async function forgetOtherReplicas(db: Db, id: string): Promise<void> {
+  await db.execute(sql`update binding_leases set owner = null, expires_at = now() where owner is distinct from ${id}`);
+  await db.execute(sql`delete from replicas where id <> ${id}`);
+}
+
 /** The replica left: its row goes, so it no longer counts in anyone's fair share. */
 export async function forgetReplica(db: Db, id: string): Promise<void> {
   await db.execute(sql`delete from replicas where id = ${id}`);

@@ -76,6 +76,16 @@ describe.skipIf(backend !== "postgres")("several replicas on one PostgreSQL (ski
       .toEqual({ total: BINDINGS, distinct: BINDINGS, misplaced: 0 });
   }, 150_000);
 
+  it("a command sent to any replica reaches the one running the actor (NOTIFY)", async () => {
+    const byApi = await actors();
+    const binding = seeded.bindings.find((b) => byApi.get(b.bindingId)?.replica === "r2")!;
+    const state = async () => (await cluster.replicas.get("r3")!.api("GET", `/api/actors/${binding.bindingId}`)).body.state;
+    expect((await cluster.replicas.get("r1")!.api("POST", `/api/actors/${binding.bindingId}/pause`)).status).toBe(202);
+    await expect.poll(state, { timeout: 30_000 }).toBe("paused");
+    expect((await cluster.replicas.get("r3")!.api("POST", `/api/actors/${binding.bindingId}/resume`)).status).toBe(202);
+    await expect.poll(state, { timeout: 30_000 }).toBe("incremental");
+  }, 60_000);
+
   it("kill -9 of a replica: its bindings resume elsewhere within 2 × TTL; changes made meanwhile on both sides arrive once", async () => {
     const before = await actors();
     const victims = seeded.bindings.filter((b) => before.get(b.bindingId)?.replica === "r3");
