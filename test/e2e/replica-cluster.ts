@@ -25,7 +25,10 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(names: string[], options: { quotaPerMinute?: number } = {}): Promise<Cluster> {
+export async function startCluster(
+  names: string[],
+  options: { quotaPerMinute?: number; env?: (name: string) => Record<string, string> } = {},
+): Promise<Cluster> {
   // Without a quota to test, one far above what 300 bindings ask for.
   const google = await startFakeGoogle({ quota: { limit: options.quotaPerMinute ?? 1_000_000, windowMs: 60_000 } });
   const database = await openTestDatabase();
@@ -41,6 +44,7 @@ export async function startCluster(names: string[], options: { quotaPerMinute?: 
     LEASE_TTL_SECONDS: String(LEASE_TTL_SECONDS),
     LEASE_HEARTBEAT_SECONDS: "1",
     LOG_LEVEL: "info",
+    ...options.env?.(name),
   });
   const cluster: Cluster = {
     google,
