@@ -12,7 +12,7 @@ import { SecretBox } from "../db/secret-box.js";
 import { startFakeGoogle } from "../testkit/fake-google/server.js";
 import { freePort } from "../testkit/ports.js";
 import type { Scenario } from "./scenario.js";
-import { ADMIN_TOKEN, acquireDatabase, progress, round, SECRET_KEY, seedBindings, sleep, waitUntil } from "./world.js";
+import { ADMIN_TOKEN, acquireDatabase, countKinds, progress, round, SECRET_KEY, seedBindings, sleep, waitUntil } from "./world.js";
 
 interface ScaleOutParams {
   bindings: number;
@@ -138,7 +138,8 @@ export const scaleOut: Scenario<ScaleOutParams> = {
       const callsBefore = google.callLog.length;
       const idleStart = performance.now();
       await sleep(p.idleSeconds * 1000);
-      const callsPerBindingPerMinute = (google.callLog.length - callsBefore) / total / ((performance.now() - idleStart) / 60_000);
+      const idleCalls = google.callLog.slice(callsBefore);
+      const callsPerBindingPerMinute = idleCalls.length / total / ((performance.now() - idleStart) / 60_000);
       const rss = replicas.map((r) => rssMiB(r.child.pid!)).filter((v): v is number => v !== null);
 
       // kill -9 one replica; the others claim its leases once they expire.
@@ -171,7 +172,7 @@ export const scaleOut: Scenario<ScaleOutParams> = {
           callsPerBindingPerMinute: round(callsPerBindingPerMinute, 2),
           rssMiB: rss.length ? round(rss.reduce((a, b) => a + b, 0) / rss.length, 0) : null,
         },
-        info: { bindings: total, rssMiB: rss },
+        info: { bindings: total, rssMiB: rss, idleCallKinds: countKinds(idleCalls) },
       };
     } finally {
       for (const r of replicas) {
