@@ -141,6 +141,9 @@ export interface CalendarAdapter {
   /** Finds a calendar by display name without creating anything (connection tests); null when the account has none of that name. */
   findCalendar?(name: string): Promise<CalendarRef | null>;
 
+  /** Every calendar of the account (every page), without creating anything: what an administrator picks a binding's calendar from. */
+  listCalendars?(): Promise<CalendarRef[]>;
+
   /**
    * The event id this provider uses for a task in a calendar: derived from
    * both, so a repeated insert is safe (R13) and a task that lands in another

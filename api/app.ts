@@ -3,6 +3,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { Authenticator, apiAuth } from "./auth.js";
+import { consoleRoutes } from "./console/console-routes.js";
 import type { ApiDeps, AppEnv } from "./deps.js";
 import { ApiError, errorHandler, respond, validationHook } from "./errors.js";
 import { requestLog } from "./request-log.js";
@@ -73,6 +74,11 @@ export function createApp(deps: ApiDeps) {
   app.route("/webhooks", webhookRoutes);
   app.route("/session", sessionRoutes(authenticator));
   app.route("/oauth", oauthRoutes(authenticator));
+  // The admin console; it reads through the routes above, in process.
+  app.route(
+    "/",
+    consoleRoutes((url, init) => app.request(url, init)),
+  );
 
   // Any write under /api can meet the read-only token: declared here, so routes added later are covered too.
   for (const definition of app.openAPIRegistry.definitions) {

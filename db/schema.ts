@@ -231,6 +231,23 @@ export const links = pgTable(
 );
 
 /** What each binding did, newest read first. */
+/** Each actor's state changes, newest last (the console's actor page, GET /api/actors/{id}/state-changes). */
+export const actorStateChanges = pgTable(
+  "actor_state_changes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    bindingId: uuid("binding_id")
+      .notNull()
+      .references(() => bindings.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull().default(sql`now()`),
+    fromState: text("from_state"),
+    toState: text("to_state").notNull(),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+  },
+  (t) => [index("actor_state_changes_binding_idx").on(t.bindingId, t.id)],
+);
+
 export const journal = pgTable(
   "journal",
   {

@@ -260,9 +260,6 @@ export class BindingSync {
     try {
       const channelId = randomUUID();
       const channel = await adapter.watch(state.calendarId, { channelId, address: webhookUrl, token: secrets.sign(channelId) });
-      if (state.watchChannelId && state.watchResourceId && adapter.stopWatch) {
-        await adapter.stopWatch({ channelId: state.watchChannelId, resourceId: state.watchResourceId }).catch(() => {});
-      }
       const opened = {
         watchChannelId: channel.channelId,
         watchResourceId: channel.resourceId,
@@ -270,6 +267,10 @@ export class BindingSync {
         watchProven: false,
       };
       await saveBindingState(db, bindingId, opened);
+      // Stopped once the new one is recorded: from then on a notice on the old channel is refused, never missed in between.
+      if (state.watchChannelId && state.watchResourceId && adapter.stopWatch) {
+        await adapter.stopWatch({ channelId: state.watchChannelId, resourceId: state.watchResourceId }).catch(() => {});
+      }
       this.deps.observer?.channelOpened(adapter.provider, state.watchChannelId !== null);
       // Asked after the write: a notice handled before it could not find the channel in the table.
       if (this.deps.channelNoticed?.(channel.channelId, channel.resourceId)) {

@@ -17,6 +17,7 @@ import { bindingStateOf, bumpCounter, saveBindingState } from "../db/queries/bin
 import { type BindingConfig, syncingBindings } from "../db/queries/bindings.js";
 import { leaseOwnerOf, notify } from "../db/queries/leases.js";
 import { providerSettingsOf } from "../db/queries/providers.js";
+import { recordStateChange } from "../db/queries/state-changes.js";
 import type { SecretBox } from "../db/secret-box.js";
 import type { Action } from "./actions.js";
 import type { ActorError, BindingEvent } from "./binding-context.js";
@@ -313,7 +314,7 @@ export class Supervisor implements EngineControl {
         const from = last.state === "" ? null : (last.state as ActorStateName);
         last = now;
         entry.writes = entry.writes
-          .then(() => this.persist(bindingId, now.state, now.error, newError))
+          .then(() => this.persist(bindingId, now.state, now.error, newError, from))
           .catch((err) => logger.warn({ err }, "could not record actor state"));
         if (newError) logger.warn({ state: now.state, code: now.error!.code }, now.error!.message);
         if (newError && now.error!.code === "auth_revoked") this.credentialRefused(entry, now.error!);
@@ -338,7 +339,13 @@ export class Supervisor implements EngineControl {
     }
   }
 
-  private async persist(bindingId: string, state: ActorStateName, error: ActorError | null, newError: boolean): Promise<void> {
+  private async persist(
+    bindingId: string,
+    state: ActorStateName,
+    error: ActorError | null,
+    newError: boolean,
+    from: ActorStateName | null,
+  ): Promise<void> {
     const { db } = this;
     await saveBindingState(db, bindingId, {
       state,
@@ -346,6 +353,8 @@ export class Supervisor implements EngineControl {
       lastErrorMessage: error?.message ?? null,
       lastErrorAt: error ? new Date(error.at) : null,
     });
+    // What the console's actor page lists as recent state changes.
+    if (from !== state) await recordStateChange(db, bindingId, { from, to: state, error: error && { code: error.code, message: error.message } });
     if (newError) await bumpCounter(db, bindingId, "errors");
   }
 

@@ -118,6 +118,7 @@ try {
   say(`Actor ${actor.id}: ${actor.state}, pushed ${actor.stats.pushed}, pulled ${actor.stats.pulled}.`);
   say();
   if (once) await shutdown(0);
+  say(`Console  ${service.url}/   (sign in with the admin token below; everything the README walkthrough does, in a browser)`);
   say(`API      ${service.url}   (Authorization: Bearer ${service.adminToken})`);
   say(`Docs     ${service.url}/docs`);
   say(`Connect  sign in (POST /session, e.g. on /docs), then open ${service.url}/oauth/google/start?target=operator&operatorId=${operator.id}`);

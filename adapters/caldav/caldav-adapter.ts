@@ -17,7 +17,7 @@ import {
 } from "../types.js";
 import { etagScanChanges, type ResourceChanges, resourceUrl, type SyncStrategy, strategyOfToken, syncCollectionChanges } from "./change-feed.js";
 import type { DavClient } from "./dav-client.js";
-import { discoverCalendarHome, discoverPrincipal, findCalendar, findOrCreateCalendar, supportsSyncCollection } from "./discovery.js";
+import { discoverCalendarHome, discoverPrincipal, findCalendar, findOrCreateCalendar, listCalendars, supportsSyncCollection } from "./discovery.js";
 import { applyEventData, type Component, newCalendar, newEvent, parseCalendar } from "./ical-mapping.js";
 import {
   type ExpansionRange,
@@ -76,6 +76,10 @@ export class CalDavAdapter implements CalendarAdapter {
   async findCalendar(name: string): Promise<CalendarRef | null> {
     const home = await discoverCalendarHome(this.client, await this.principalUrl());
     return findCalendar(this.client, home, name);
+  }
+
+  async listCalendars(): Promise<CalendarRef[]> {
+    return listCalendars(this.client, await discoverCalendarHome(this.client, await this.principalUrl()));
   }
 
   /** Resource names are per collection, so the task id alone never meets a copy of itself elsewhere. */

@@ -22,20 +22,24 @@ export async function discoverCalendarHome(client: DavClient, principal: URL): P
   return client.resolve(href);
 }
 
-/** The calendar of that display name in the home; the first by path when several have it. */
-export async function findCalendar(client: DavClient, home: URL, name: string): Promise<CalendarRef | null> {
+/** Every calendar in the home, by path, with its display name. */
+export async function listCalendars(client: DavClient, home: URL): Promise<CalendarRef[]> {
   const responses = await client.xml(
     "PROPFIND",
     home,
     { "d:propfind": { _attributes: DAV_NAMESPACES, "d:prop": { "d:resourcetype": {}, "d:displayname": {} } } },
     { depth: "1" },
   );
-  const matches = responses
+  return responses
     .filter((response) => response.href && response.props?.resourcetype?.calendar !== undefined)
-    .filter((response) => text(response.props?.displayname) === name)
-    .map((response) => client.resolve(response.href!).pathname)
-    .sort();
-  return matches.length ? { id: matches[0], name, created: false } : null;
+    .map((response) => ({ id: client.resolve(response.href!).pathname, name: text(response.props?.displayname) ?? "", created: false }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The calendar of that display name in the home; the first by path when several have it. */
+export async function findCalendar(client: DavClient, home: URL, name: string): Promise<CalendarRef | null> {
+  const match = (await listCalendars(client, home)).find((calendar) => calendar.name === name);
+  return match ? { id: match.id, name, created: false } : null;
 }
 
 export async function findOrCreateCalendar(client: DavClient, home: URL, name: string): Promise<CalendarRef> {

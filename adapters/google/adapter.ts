@@ -39,6 +39,26 @@ export class GoogleAdapter implements CalendarAdapter {
     return calendar.id!;
   }
 
+  async listCalendars(): Promise<CalendarRef[]> {
+    const calendars: CalendarRef[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.account.call("calendarList.list", "read", () =>
+        this.api.calendarList.list({ maxResults: CALENDAR_LIST_PAGE, pageToken }),
+      );
+      for (const entry of page.items ?? []) {
+        calendars.push({
+          id: entry.id!,
+          name: entry.summary ?? entry.id!,
+          created: false,
+          writable: entry.accessRole === "owner" || entry.accessRole === "writer",
+        });
+      }
+      pageToken = page.nextPageToken ?? undefined;
+    } while (pageToken);
+    return calendars;
+  }
+
   async findCalendar(name: string): Promise<CalendarRef | null> {
     let pageToken: string | undefined;
     do {

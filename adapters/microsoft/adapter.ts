@@ -87,14 +87,24 @@ export class MicrosoftAdapter implements CalendarAdapter {
    * calendar list, an exact name first, else the one Outlook counts as the same (case aside).
    */
   async findCalendar(name: string): Promise<CalendarRef | null> {
+    const calendars = await this.graphCalendars();
+    const found = calendars.find((c) => c.name === name) ?? calendars.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    return found ? { id: found.id, name, created: false, writable: found.canEdit !== false } : null;
+  }
+
+  async listCalendars(): Promise<CalendarRef[]> {
+    return (await this.graphCalendars()).map((c) => ({ id: c.id, name: c.name, created: false, writable: c.canEdit !== false }));
+  }
+
+  /** Every page of the mailbox's calendar list. */
+  private async graphCalendars(): Promise<GraphCalendar[]> {
     const calendars: GraphCalendar[] = [];
     for (let path: string | undefined = `me/calendars?$top=${CALENDAR_PAGE}`; path; ) {
       const page: GraphPage<GraphCalendar> = await this.mailbox.call("calendars.list", { path, priority: "read" });
       calendars.push(...page.value);
       path = page["@odata.nextLink"];
     }
-    const found = calendars.find((c) => c.name === name) ?? calendars.find((c) => c.name.toLowerCase() === name.toLowerCase());
-    return found ? { id: found.id, name, created: false, writable: found.canEdit !== false } : null;
+    return calendars;
   }
 
   /** The creation key of a task's event in a calendar (stored on the event, also the create's transactionId). */

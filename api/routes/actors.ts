@@ -6,11 +6,21 @@ import type { Context } from "hono";
 import { type ActorView, actorView, actorViews, failureViews } from "../../db/queries/actors.js";
 import { journalOf } from "../../db/queries/journal.js";
 import { listOperators } from "../../db/queries/operators.js";
+import { stateChangesOf } from "../../db/queries/state-changes.js";
 import type { AppEnv } from "../deps.js";
 import { ApiError, notFound } from "../errors.js";
 import { operatorConsentUrl } from "../oauth/links.js";
 import { createRouter } from "../router.js";
-import { ActorCommandSchema, ActorSchema, ActorStateSchema, FailureSchema, JournalEntrySchema, JournalQuerySchema } from "../schemas/actors.js";
+import {
+  ActorCommandSchema,
+  ActorSchema,
+  ActorStateSchema,
+  FailureSchema,
+  JournalEntrySchema,
+  JournalQuerySchema,
+  StateChangeQuerySchema,
+  StateChangeSchema,
+} from "../schemas/actors.js";
 import { errors, IdParam, jsonResponse, security } from "../schemas/common.js";
 
 const tags = ["actors"];
@@ -96,9 +106,9 @@ export const actorRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { limit } = c.req.valid("query");
+      const { limit, ...filter } = c.req.valid("query");
       if (!(await actorView(c.var.db, id))) throw notFound("actor", id);
-      return c.json((await journalOf(c.var.db, id, limit)) as z.infer<typeof JournalEntrySchema>[], 200);
+      return c.json((await journalOf(c.var.db, id, limit, filter)) as z.infer<typeof JournalEntrySchema>[], 200);
     },
   )
   .openapi(
@@ -117,5 +127,21 @@ export const actorRoutes = createRouter()
       const { id } = c.req.valid("param");
       if (!(await actorView(c.var.db, id))) throw notFound("actor", id);
       return c.json(await failureViews(c.var.db, id), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}/state-changes",
+      tags,
+      summary: "The actor's state changes, newest first, each with the error that came with it",
+      security,
+      request: { params: IdParam, query: StateChangeQuerySchema },
+      responses: { 200: jsonResponse(z.array(StateChangeSchema), "State changes"), ...errors(400, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      if (!(await actorView(c.var.db, id))) throw notFound("actor", id);
+      return c.json((await stateChangesOf(c.var.db, id, c.req.valid("query").limit)) as z.infer<typeof StateChangeSchema>[], 200);
     },
   );

@@ -3,6 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { testConnection } from "../connection-test.js";
 import { credentialViews } from "../credential-views.js";
+import { accountCalendars, previewFirstImport } from "../first-import-preview.js";
 import { loadOperator } from "../load-operator.js";
 import { createRouter } from "../router.js";
 import { errors, IdParam, jsonResponse, security } from "../schemas/common.js";
@@ -64,17 +65,75 @@ export const credentialRoutes = createRouter().openapi(
   async (c) => c.json(await credentialViews(c), 200),
 );
 
-export const operatorTestRoutes = createRouter().openapi(
-  createRoute({
-    method: "post",
-    path: "/{id}/test",
-    tags: ["operators"],
-    summary: "Test the operator's connection: sign in, find each bound calendar by name; changes nothing",
-    description:
-      "Answers what it found, or the first failure. Creates no calendar and writes no setting (what it learns of the credential shows on GET /api/credentials).",
-    security,
-    request: { params: IdParam },
-    responses: { 200: jsonResponse(ConnectionTest, "The steps taken; ok is false when one failed"), ...errors(404) },
-  }),
-  async (c) => c.json(await testConnection(c, await loadOperator(c.var.db, c.req.valid("param").id)), 200),
-);
+const PreviewItem = z
+  .object({
+    taskId: z.uuid().optional(),
+    remoteId: z.string().optional().openapi({ description: "The event's id in the calendar" }),
+    summary: z.string(),
+    start: z.string().nullable(),
+  })
+  .openapi("PreviewItem");
+
+const BindingPreview = z
+  .object({
+    bindingId: z.uuid(),
+    calendarName: z.string(),
+    calendarFound: z
+      .boolean()
+      .nullable()
+      .openapi({ description: "false: not on the account yet (the first import creates it); null: the provider cannot look" }),
+    tasksToEvents: z.array(PreviewItem).openapi({ description: "Tasks that would become events" }),
+    eventsToTasks: z.array(PreviewItem).openapi({ description: "Events that would become tasks" }),
+    matches: z.array(PreviewItem).openapi({ description: "Events and tasks that would be linked (the event carries the task's id)" }),
+    error: z.string().nullable().openapi({ description: "Why the calendar could not be read (sign-in refused, ...), else null" }),
+  })
+  .openapi("BindingPreview");
+
+const AccountCalendars = z
+  .object({
+    calendars: z.array(z.object({ id: z.string(), name: z.string(), writable: z.boolean().nullable() })),
+    error: z.string().nullable().openapi({ description: "Why the account's calendars could not be listed (sign-in refused, ...), else null" }),
+  })
+  .openapi("AccountCalendars");
+
+export const operatorTestRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{id}/test",
+      tags: ["operators"],
+      summary: "Test the operator's connection: sign in, find each bound calendar by name; changes nothing",
+      description:
+        "Answers what it found, or the first failure. Creates no calendar and writes no setting (what it learns of the credential shows on GET /api/credentials).",
+      security,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(ConnectionTest, "The steps taken; ok is false when one failed"), ...errors(404) },
+    }),
+    async (c) => c.json(await testConnection(c, await loadOperator(c.var.db, c.req.valid("param").id)), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{id}/preview",
+      tags: ["operators"],
+      summary: "What a first import of each of the operator's bindings would do; writes nothing",
+      description:
+        "Signs in, finds each bound calendar by name (creating none), lists its events in the window, and asks the sync planner what it would do with them and with the tasks: tasks that would become events, events that would become tasks, matches that would be linked.",
+      security,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(z.array(BindingPreview), "One entry per binding"), ...errors(404) },
+    }),
+    async (c) => c.json(await previewFirstImport(c, await loadOperator(c.var.db, c.req.valid("param").id)), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}/account-calendars",
+      tags: ["operators"],
+      summary: "The calendars on the operator's account (every page), to pick a binding's calendar from; creates nothing",
+      security,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(AccountCalendars, "The account's calendars, or why they could not be listed"), ...errors(404) },
+    }),
+    async (c) => c.json(await accountCalendars(c, await loadOperator(c.var.db, c.req.valid("param").id)), 200),
+  );

@@ -187,6 +187,7 @@ export const taskRoutes = createRouter()
         includeDeleted: query.includeDeleted === "true",
         operatorId: query.operatorId,
         eventTypeId: query.eventTypeId,
+        search: query.q,
         from,
         to,
         after: query.cursor ? decodeCursor(query.cursor) : undefined,

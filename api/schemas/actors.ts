@@ -93,4 +93,40 @@ export const JournalQuerySchema = z.object({
     .max(1000)
     .default(100)
     .openapi({ param: { name: "limit", in: "query" } }),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(0)
+    .openapi({ param: { name: "offset", in: "query" }, description: "Entries to skip, newest first: the next page starts at offset + limit" }),
+  direction: z
+    .enum(directions)
+    .optional()
+    .openapi({ param: { name: "direction", in: "query" }, description: "Only entries of this direction" }),
+  outcome: z
+    .string()
+    .min(1)
+    .max(40)
+    .optional()
+    .openapi({ param: { name: "outcome", in: "query" }, description: "Only entries with this outcome (ok, failed, skipped, ...)" }),
+});
+
+export const StateChangeSchema = z
+  .object({
+    at: z.string(),
+    from: ActorStateSchema.nullable().openapi({ description: "null: the actor started (the process or the binding did)" }),
+    to: ActorStateSchema,
+    error: z.object({ code: z.string(), message: z.string() }).nullable().openapi({ description: "The error that came with the change" }),
+  })
+  .openapi("StateChange");
+
+export const StateChangeQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(20)
+    .openapi({ param: { name: "limit", in: "query" } }),
 });

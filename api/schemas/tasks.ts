@@ -164,6 +164,7 @@ export const TaskListQuerySchema = z.strictObject({
   from: bound.optional().openapi({ description: "Tasks ending at or after this (a date means its start, in the settings' zone)" }),
   to: bound.optional().openapi({ description: "Tasks starting at or before this (a date means its end, in the settings' zone)" }),
   includeDeleted: z.enum(["true", "false"]).optional().openapi({ description: "Include tombstones; default false" }),
+  q: z.string().trim().min(1).max(200).optional().openapi({ description: "Only tasks whose subject, number or customer contains this (any case)" }),
   cursor: z
     .string()
     .max(200)

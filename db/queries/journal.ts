@@ -1,5 +1,5 @@
 // What each binding did, newest first.
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "../database.js";
 import type { Direction } from "../enums.js";
 import { journal } from "../schema.js";
@@ -23,8 +23,27 @@ export interface JournalView {
   detail: string | null;
 }
 
-export async function journalOf(db: Db, bindingId: string, limit: number): Promise<JournalView[]> {
-  const rows = await db.select().from(journal).where(eq(journal.bindingId, bindingId)).orderBy(desc(journal.id)).limit(limit);
+/** Which entries to show, and from where: the console pages through them with filters. */
+export interface JournalFilter {
+  direction?: Direction;
+  outcome?: string;
+  /** Entries to skip, newest first. */
+  offset?: number;
+}
+
+export async function journalOf(db: Db, bindingId: string, limit: number, filter: JournalFilter = {}): Promise<JournalView[]> {
+  const where = and(
+    eq(journal.bindingId, bindingId),
+    filter.direction ? eq(journal.direction, filter.direction) : undefined,
+    filter.outcome ? eq(journal.outcome, filter.outcome) : undefined,
+  );
+  const rows = await db
+    .select()
+    .from(journal)
+    .where(where)
+    .orderBy(desc(journal.id))
+    .limit(limit)
+    .offset(filter.offset ?? 0);
   return rows.map((row) => ({
     at: row.at.toISOString(),
     direction: row.direction,

@@ -1,7 +1,7 @@
 // One task's event in one binding's calendar, as the engine keeps it.
 import { and, eq, inArray, isNotNull, like, or, sql } from "drizzle-orm";
 import type { Db } from "../database.js";
-import { links, tasks } from "../schema.js";
+import { bindings, links, tasks } from "../schema.js";
 
 export type LinkRow = typeof links.$inferSelect;
 
@@ -66,4 +66,15 @@ export async function linksByTaskIds(db: Db, bindingId: string, taskIds: Iterabl
     .from(links)
     .where(and(eq(links.bindingId, bindingId), inArray(links.taskId, wanted)));
   return new Map(rows.map((row) => [row.taskId, row]));
+}
+
+/** The calendar event each of these tasks is linked to (any binding), by task id: what the console's task list shows. */
+export async function linkedEventsOf(db: Db, taskIds: string[]): Promise<Map<string, { remoteId: string; calendarName: string }>> {
+  if (taskIds.length === 0) return new Map();
+  const rows = await db
+    .select({ taskId: links.taskId, remoteId: links.remoteId, calendarName: bindings.calendarName })
+    .from(links)
+    .innerJoin(bindings, eq(bindings.id, links.bindingId))
+    .where(inArray(links.taskId, taskIds));
+  return new Map(rows.map((row) => [row.taskId, { remoteId: row.remoteId, calendarName: row.calendarName }]));
 }

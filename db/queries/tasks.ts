@@ -1,5 +1,5 @@
 // Tasks as the engine reads them, and the fields a calendar may change.
-import { and, asc, eq, getTableColumns, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gte, ilike, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../database.js";
 import { eventTypes, operators, tasks } from "../schema.js";
 import { perDatabase } from "./prepared.js";
@@ -166,6 +166,8 @@ export interface TaskListFilter {
   includeDeleted: boolean;
   operatorId?: string;
   eventTypeId?: string;
+  /** Subject, number or customer containing this, in any case. */
+  search?: string;
   /** Tasks ending on or after: timed ones by instant, all-day ones by date. */
   from?: { instant: Date; date: string };
   /** Tasks starting before (or at, when inclusive): timed ones by instant, all-day ones on or before the date. */
@@ -184,6 +186,11 @@ export function listTasks(db: Db, filter: TaskListFilter): Promise<(TaskRow & { 
   if (!filter.includeDeleted) where.push(eq(tasks.deleted, false));
   if (filter.operatorId) where.push(eq(tasks.operatorId, filter.operatorId));
   if (filter.eventTypeId) where.push(eq(tasks.eventTypeId, filter.eventTypeId));
+  if (filter.search) {
+    // Escaped: a % or _ typed into the search box means itself.
+    const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(or(ilike(tasks.subject, pattern), ilike(tasks.number, pattern), ilike(tasks.customer, pattern)));
+  }
   const { from, to, after } = filter;
   if (from) where.push(or(and(eq(tasks.allDay, false), gte(tasks.endAt, from.instant)), and(eq(tasks.allDay, true), gte(tasks.endDate, from.date))));
   if (to) {
