@@ -39,8 +39,7 @@ END $$;
 CREATE TRIGGER links_fence BEFORE INSERT OR UPDATE ON links FOR EACH ROW EXECUTE FUNCTION taskcal_fence();--> statement-breakpoint
 CREATE TRIGGER journal_fence BEFORE INSERT OR UPDATE ON journal FOR EACH ROW EXECUTE FUNCTION taskcal_fence();--> statement-breakpoint
 CREATE TRIGGER binding_state_fence BEFORE INSERT OR UPDATE ON binding_state FOR EACH ROW EXECUTE FUNCTION taskcal_fence();--> statement-breakpoint
-CREATE TRIGGER sync_failures_fence BEFORE INSERT OR UPDATE ON sync_failures FOR EACH ROW EXECUTE FUNCTION taskcal_fence();--> statement-breakpoint
-CREATE TRIGGER actor_state_changes_fence BEFORE INSERT OR UPDATE ON actor_state_changes FOR EACH ROW EXECUTE FUNCTION taskcal_fence();
+CREATE TRIGGER sync_failures_fence BEFORE INSERT OR UPDATE ON sync_failures FOR EACH ROW EXECUTE FUNCTION taskcal_fence();
 --> statement-breakpoint
 -- The calls each account may still take, shared by the replicas (R17 for the whole cluster): one row per
 -- account and short window; each replica reserves a few calls at a time (db/queries/quota.ts).
