@@ -65,6 +65,14 @@ const ConfigSchema = z
     METRICS_TOKEN: bearerToken.optional(),
     ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     JOURNAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    LEASE_TTL_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
+    LEASE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(1800).default(10),
+    REPLICA_NAME: z.string().max(200).optional(),
+  })
+  // Two beats must fit in a lease: one late beat must not cost a replica its bindings.
+  .refine((c) => c.LEASE_HEARTBEAT_SECONDS * 2 <= c.LEASE_TTL_SECONDS, {
+    path: ["LEASE_HEARTBEAT_SECONDS"],
+    error: "must be at most half of LEASE_TTL_SECONDS",
   })
   .refine((c) => c.READONLY_TOKEN === undefined || c.READONLY_TOKEN !== c.ADMIN_TOKEN, {
     path: ["READONLY_TOKEN"],
@@ -107,6 +115,11 @@ export interface Config {
   alertWebhookUrl?: string;
   /** Journal entries older than this many days are purged daily. */
   journalRetentionDays: number;
+  /** How long a replica's lease on a binding lasts unrenewed, and how often it renews them (several replicas). */
+  leaseTtlSeconds: number;
+  leaseHeartbeatSeconds: number;
+  /** This replica's name in GET /api/actors; absent: host name and process id. */
+  replicaName?: string;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -138,6 +151,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     metricsToken: c.METRICS_TOKEN,
     alertWebhookUrl: c.ALERT_WEBHOOK_URL,
     journalRetentionDays: c.JOURNAL_RETENTION_DAYS,
+    leaseTtlSeconds: c.LEASE_TTL_SECONDS,
+    leaseHeartbeatSeconds: c.LEASE_HEARTBEAT_SECONDS,
+    replicaName: c.REPLICA_NAME,
   };
 }
 

@@ -20,6 +20,7 @@ import { SecretBox } from "./db/secret-box.js";
 import type { EngineControl } from "./engine/engine-control.js";
 import type { EngineObserver } from "./engine/engine-observer.js";
 import { RetentionJob } from "./engine/retention.js";
+import { sharedBudgets } from "./engine/shared-budget.js";
 import { Supervisor } from "./engine/supervisor.js";
 import { AlertWebhook } from "./observability/alerts.js";
 import { ServiceMetrics } from "./observability/metrics.js";
@@ -56,10 +57,25 @@ export interface ServiceOptions {
 }
 
 /** Built-in providers first, registered as an external one is; then the installation's own. */
-async function providerRegistry(config: Config, logger: Logger, extra: ProviderDefinition[], pacing: PacingObserver): Promise<ProviderRegistry> {
+async function providerRegistry(
+  config: Config,
+  logger: Logger,
+  extra: ProviderDefinition[],
+  pacing: PacingObserver,
+  database: Database,
+): Promise<ProviderRegistry> {
   const registry = new ProviderRegistry();
+  // On PostgreSQL, replicas may share an account: its pace holds for all of them together (PGlite is one process).
+  const budgetFor = database.kind === "postgres" ? sharedBudgets(database.db, logger) : undefined;
   registerBuiltInProviders(registry, {
-    google: { apiRootUrl: config.googleApiRootUrl, tokenUrl: config.googleOAuthTokenUrl, authUrl: config.googleOAuthAuthUrl, logger, pacing },
+    google: {
+      apiRootUrl: config.googleApiRootUrl,
+      tokenUrl: config.googleOAuthTokenUrl,
+      authUrl: config.googleOAuthAuthUrl,
+      logger,
+      pacing,
+      budgetFor,
+    },
     caldav: config.caldavEgress,
     microsoft: { logger },
   });
@@ -101,7 +117,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   logger.info({ database: database.kind }, "database ready, migrations applied");
   const secretKeyState = await settleSecrets(database, secrets, logger);
 
-  const providers = await providerRegistry(config, logger, options.providers ?? [], metrics.pacing);
+  const providers = await providerRegistry(config, logger, options.providers ?? [], metrics.pacing, database);
   const alerts = config.alertWebhookUrl
     ? new AlertWebhook({ url: config.alertWebhookUrl, db: database.db, logger, onDelivery: (outcome) => metrics.alertDelivery(outcome) })
     : null;
@@ -111,6 +127,9 @@ export async function startService(config: Config, logger: Logger, options: Serv
     secrets,
     logger,
     webhookBaseUrl: config.publicUrl?.replace(/\/?$/, "/"),
+    replicaName: config.replicaName,
+    leaseTtlSeconds: config.leaseTtlSeconds,
+    leaseHeartbeatSeconds: config.leaseHeartbeatSeconds,
     observer: alerts ? alongside(metrics.engine, alerts) : metrics.engine,
   });
   metrics.watch({

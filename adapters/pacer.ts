@@ -23,6 +23,17 @@ const realClock: PacerClock = {
  */
 const BURST_MS = 20;
 
+/**
+ * Calls shared with other processes pacing the same account (several
+ * replicas): each call also takes one from the budget. `take` answers from
+ * what this process reserved, without waiting; when it says no, the budget
+ * calls `onRefill`'s listener once there may be more.
+ */
+export interface CallBudget {
+  take(): boolean;
+  onRefill(listener: () => void): void;
+}
+
 interface Waiter {
   grant: () => void;
   /** When it asked (the clock's time), for the wait it is told about. */
@@ -49,6 +60,7 @@ export class Pacer {
   private inFlight = 0;
   private timer: unknown;
   private readonly waiting: Record<CallPriority, Waiter[]> = { write: [], read: [] };
+  private budget: CallBudget | null = null;
 
   constructor(
     requestsPerMinute: number,
@@ -69,6 +81,12 @@ export class Pacer {
     this.tokens = Math.min(this.tokens, this.capacity);
     // A wait computed at the old rate may now be too long (or too short).
     this.rearm();
+  }
+
+  /** From now on every call also takes one from `budget` (the account's, shared by the replicas). */
+  shareBudget(budget: CallBudget): void {
+    this.budget = budget;
+    budget.onRefill(() => this.pump());
   }
 
   /** Calls waiting for a slot. */
@@ -137,6 +155,8 @@ export class Pacer {
     for (let waiter = this.next(); waiter && this.tokens >= 1; waiter = this.next()) {
       // The queue keeps its order: the first waiter for a calls-in-flight slot holds up those behind it.
       if (waiter.inFlight && this.inFlight >= this.maxInFlight) return;
+      // The shared budget is out for now: it pumps again when refilled.
+      if (this.budget && !this.budget.take()) return;
       this.tokens -= 1;
       const priority: CallPriority = this.waiting.write.length ? "write" : "read";
       this.waiting[priority].shift();

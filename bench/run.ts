@@ -13,10 +13,11 @@ import { p4Scale } from "./p4-scale.js";
 import { p5Cost } from "./p5-cost.js";
 import { p6Peer } from "./p6-peer.js";
 import { p7Metrics } from "./p7-metrics.js";
+import { scaleOut } from "./scale-out.js";
 import { meets, type Scenario, type ScenarioResult } from "./scenario.js";
 import { closeDatabases, databaseKind, median, progress, round } from "./world.js";
 
-const SCENARIOS: Scenario<any>[] = [p5Cost, p1CrmLatency, p3Quota, p2CalendarLatency, p4Scale, p6Peer, p7Metrics];
+const SCENARIOS: Scenario<any>[] = [p5Cost, p1CrmLatency, p3Quota, p2CalendarLatency, p4Scale, p6Peer, p7Metrics, scaleOut];
 
 interface Args {
   quick: boolean;
@@ -40,8 +41,8 @@ function parseArgs(argv: string[]): Args {
         .map((s) => s.trim().toLowerCase());
     else if (arg.startsWith("--runs")) args.runs = Number(value());
     else if (arg.startsWith("--set")) {
-      const match = /^(p\d)\.(\w+)=(.+)$/.exec(value());
-      if (!match || !Number.isFinite(Number(match[3]))) throw new Error(`--set wants pN.name=number, got ${arg}`);
+      const match = /^(p\d|[a-z][\w-]*)\.(\w+)=(.+)$/.exec(value());
+      if (!match || !Number.isFinite(Number(match[3]))) throw new Error(`--set wants <scenario>.name=number (p1.bindings=200), got ${arg}`);
       (args.set[match[1]] ??= {})[match[2]] = Number(match[3]);
     } else if (arg === "--help" || arg === "-h") {
       console.log("npm run bench -- [--quick] [--only p1,p5] [--runs N] [--set p1.bindings=200 ...]");

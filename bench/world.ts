@@ -62,6 +62,8 @@ export function round(value: number | null, digits = 2): number | null {
 export interface BenchDatabase extends Database {
   /** Gives the database back: PGlite is emptied for the next scenario, a PostgreSQL database is dropped. */
   release(): Promise<void>;
+  /** The PostgreSQL database's URL, for service processes (absent on PGlite). */
+  url?: string;
 }
 
 let sharedPglite: Promise<Database> | null = null;
@@ -95,6 +97,7 @@ export async function acquireDatabase(): Promise<BenchDatabase> {
   const database = await openDatabase({ url: url.toString() });
   return {
     ...database,
+    url: url.toString(),
     async release() {
       await database.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);

@@ -23,6 +23,13 @@ export interface Database {
   readonly kind: "postgres" | "pglite";
   readonly db: Db;
   readonly notifier: Notifier;
+  /**
+   * The database as one replica's engine writes to it: on PostgreSQL its own
+   * connections, each naming the replica (the `taskcal.replica` setting), so
+   * the fencing trigger refuses its writes for bindings whose lease it no
+   * longer holds (migration 0011). PGlite is one process: the same database.
+   */
+  forReplica(replicaId: string): Db;
   /** Cheap round trip, for health checks. */
   ping(): Promise<void>;
   /** PGlite only: the whole cluster as a tarball, to open copies quickly (tests). */
@@ -47,14 +54,24 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   return options.url ? openPostgres(options.url, options.onQuery) : openPglite(options.dataDir, options.template, options.onQuery);
 }
 
+/** Any 64-bit number all replicas agree on: the advisory lock that lets one of them migrate at a time. */
+const MIGRATION_LOCK = 7_170_017;
+
 async function openPostgres(url: string, onQuery?: QueryObserver): Promise<Database> {
   const client = postgres(url, { max: 10, onnotice: () => {} });
   const db = drizzlePostgres({ client, schema });
-  await migratePostgres(db, { migrationsFolder });
+  await migrateOnce(client, () => migratePostgres(db, { migrationsFolder }));
   if (onQuery) timePostgres(client, onQuery);
+  const engines: postgres.Sql[] = [];
   return {
     kind: "postgres",
     db: db as unknown as Db,
+    forReplica(replicaId) {
+      const engine = postgres(url, { max: 10, onnotice: () => {}, connection: { "taskcal.replica": replicaId } });
+      if (onQuery) timePostgres(engine, onQuery);
+      engines.push(engine);
+      return drizzlePostgres({ client: engine, schema }) as unknown as Db;
+    },
     notifier: {
       async listen(channel, onPayload) {
         const { unlisten } = await client.listen(channel, onPayload);
@@ -65,7 +82,7 @@ async function openPostgres(url: string, onQuery?: QueryObserver): Promise<Datab
       await client`select 1`;
     },
     async close() {
-      await client.end({ timeout: 5 });
+      await Promise.all([client, ...engines].map((c) => c.end({ timeout: 5 })));
     },
   };
 }
@@ -79,6 +96,7 @@ async function openPglite(dataDir?: string, template?: Blob, onQuery?: QueryObse
   return {
     kind: "pglite",
     db: db as unknown as Db,
+    forReplica: () => db as unknown as Db,
     notifier: {
       async listen(channel, onPayload) {
         const stop = await client.listen(channel, onPayload);
@@ -93,4 +111,23 @@ async function openPglite(dataDir?: string, template?: Blob, onQuery?: QueryObse
       await client.close();
     },
   };
+}
+
+/**
+ * Runs the migrations holding a session advisory lock on a connection of its
+ * own: replicas starting together (a rolling restart) migrate one at a time,
+ * and those after the first find nothing left to do.
+ */
+async function migrateOnce(client: postgres.Sql, migrate: () => Promise<void>): Promise<void> {
+  const lock = await client.reserve();
+  try {
+    await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    try {
+      await migrate();
+    } finally {
+      await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+    }
+  } finally {
+    lock.release();
+  }
 }

@@ -64,3 +64,11 @@ export function summarizeDatabaseError(error: unknown): DatabaseErrorSummary | u
   const constraint = driver?.constraint ?? driver?.constraint_name;
   return { ...(driver ? { code: driver.code } : {}), ...(constraint ? { constraint } : {}), message };
 }
+
+/** SQLSTATE the fencing trigger raises (migration 0011): the writing replica no longer holds the binding's lease. */
+const LEASE_LOST = "TCL01";
+
+/** Whether `error` is the database refusing a write of a replica that lost the binding's lease. */
+export function isLeaseLost(error: unknown): boolean {
+  return driverErrorOf(error)?.code === LEASE_LOST;
+}

@@ -384,3 +384,40 @@ export const credentialHealth = pgTable("credential_health", {
   lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
   updatedAt: updatedAt(),
 });
+
+/** Each running replica (process) of the service, with its heartbeat: live ones share the bindings (migration 0011). */
+export const replicas = pgTable("replicas", {
+  id: uuid("id").primaryKey(),
+  name: text("name").notNull(),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+  heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Which replica runs a binding's actor, until when. `epoch` grows at every
+ * claim; the engine's writes for the binding are refused by a trigger unless
+ * the lease is the writing replica's and unexpired (fencing, migration 0011).
+ */
+export const bindingLeases = pgTable(
+  "binding_leases",
+  {
+    bindingId: uuid("binding_id")
+      .primaryKey()
+      .references(() => bindings.id, { onDelete: "cascade" }),
+    owner: uuid("owner"),
+    epoch: bigint("epoch", { mode: "number" }).notNull().default(0),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("binding_leases_owner_idx").on(t.owner)],
+);
+
+/** Calls granted per account (a digest of the pacer's key) and short window, across replicas (migration 0011). */
+export const callBudgets = pgTable(
+  "call_budgets",
+  {
+    account: text("account").notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    granted: integer("granted").notNull().default(0),
+  },
+  (t) => [primaryKey({ name: "call_budgets_pkey", columns: [t.account, t.windowStart] })],
+);

@@ -1,15 +1,21 @@
-// Runs one binding actor per syncing binding, from the configuration in the
-// database: spawns and stops actors as bindings come and go, tells running
-// ones their configuration changed, and records each actor's state.
-import { createHash } from "node:crypto";
+// Runs one binding actor per syncing binding this replica holds the lease of,
+// from the configuration in the database: spawns and stops actors as bindings
+// and leases come and go, tells running ones their configuration changed, and
+// records each actor's state. Commands and push notices for a binding another
+// replica runs reach it through NOTIFY.
+import { createHash, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { type Actor, createActor } from "xstate";
 import type { PushNotice } from "../adapters/provider.js";
 import type { ProviderRegistry } from "../adapters/registry.js";
-import type { Database } from "../db/database.js";
+import type { Database, Db } from "../db/database.js";
 import type { ActorStateName } from "../db/enums.js";
+import { isLeaseLost } from "../db/errors.js";
+import { actorView } from "../db/queries/actors.js";
 import { bindingStateOf, bumpCounter, saveBindingState } from "../db/queries/binding-state.js";
 import { type BindingConfig, syncingBindings } from "../db/queries/bindings.js";
+import { leaseOwnerOf, notify } from "../db/queries/leases.js";
 import { providerSettingsOf } from "../db/queries/providers.js";
 import { recordStateChange } from "../db/queries/state-changes.js";
 import type { SecretBox } from "../db/secret-box.js";
@@ -21,6 +27,7 @@ import { CredentialHealth } from "./credential-health.js";
 import { credentialOf, openCompany } from "./credentials.js";
 import type { ActorCommand, EngineControl } from "./engine-control.js";
 import type { EngineObserver } from "./engine-observer.js";
+import { Leases } from "./leases.js";
 import { Limiter } from "./limiter.js";
 import { Notices } from "./notices.js";
 
@@ -42,7 +49,16 @@ export interface SupervisorOptions {
   beforeCommit?: (action: Action) => void;
   /** Told of state changes, passes, provider calls and commits (metrics, alerts). */
   observer?: EngineObserver;
+  /** This replica's name as GET /api/actors shows it (default: the host name and process id). */
+  replicaName?: string;
+  /** How long a lease lasts unrenewed (default 30 s), and how often they are renewed (default 10 s). */
+  leaseTtlSeconds?: number;
+  leaseHeartbeatSeconds?: number;
 }
+
+/** Where a command or a push notice for a binding goes to the replica running its actor. */
+const COMMANDS_CHANNEL = "taskcal_commands";
+const PUSH_CHANNEL = "taskcal_push";
 
 interface Running {
   actor: Actor<BindingMachine>;
@@ -103,11 +119,32 @@ export class Supervisor implements EngineControl {
   private reconciling: Promise<void> = Promise.resolve();
   private stopped = false;
   private actorsStarted = false;
+  /** The engine's writes go through these connections: they name this replica, so stale ones are refused (fencing). */
+  private readonly db: Db;
+  private readonly leases: Leases;
 
   constructor(private readonly options: SupervisorOptions) {
     this.startSlots = new Limiter(options.startConcurrency ?? 200);
     this.health = new CredentialHealth(options.database.db);
-    this.notices = new Notices(options.database.db, options.secrets, {
+    const replica = { id: randomUUID(), name: options.replicaName ?? `${hostname()}:${process.pid}` };
+    this.db = options.database.forReplica(replica.id);
+    this.leases = new Leases(
+      options.database.db,
+      options.database.notifier,
+      {
+        replica,
+        ttlSeconds: options.leaseTtlSeconds ?? 30,
+        heartbeatSeconds: options.leaseHeartbeatSeconds ?? 10,
+        solo: options.database.kind === "pglite",
+      },
+      {
+        gained: async () => this.scheduleReconcile(),
+        lost: async (ids) => void (await Promise.all(ids.map((id) => this.stopActor(id)))),
+        releasing: async (ids) => void (await Promise.all(ids.map((id) => this.stopActor(id)))),
+      },
+      options.logger,
+    );
+    this.notices = new Notices(this.db, options.secrets, {
       bindingsOf: (operatorId, eventTypeId) =>
         [...this.running].filter(([, r]) => r.operatorId === operatorId && r.eventTypeId === eventTypeId).map(([id]) => id),
       isRunning: (bindingId) => this.running.has(bindingId),
@@ -116,6 +153,11 @@ export class Supervisor implements EngineControl {
         // Told before the actor, so a pass running now yields its writes to the pull this notice queues.
         if (event.type === "WEBHOOK") entry?.sync.noticeArrived();
         entry?.actor.send(event);
+      },
+      forward: (notice) => notify(options.database.db, PUSH_CHANNEL, notice),
+      ownedElsewhere: async (bindingId) => {
+        const owner = await leaseOwnerOf(options.database.db, bindingId);
+        return owner !== null && owner !== this.leases.replicaId;
       },
     });
     const syncOf = (bindingId: string) => {
@@ -126,7 +168,13 @@ export class Supervisor implements EngineControl {
     // One machine for every actor: implementations reach each binding's I/O by its id.
     this.machine = bindingMachineWith({
       authorize: (bindingId, signal) => syncOf(bindingId).authorize(signal),
-      runPass: (bindingId, mode, retryFailures, signal) => syncOf(bindingId).sync(mode, { retryFailures, signal }),
+      runPass: (bindingId, mode, retryFailures, signal) =>
+        syncOf(bindingId)
+          .sync(mode, { retryFailures, signal })
+          .catch((error) => {
+            if (isLeaseLost(error)) this.leaseLost(bindingId);
+            throw error;
+          }),
       now: () => Date.now(),
     });
   }
@@ -135,8 +183,16 @@ export class Supervisor implements EngineControl {
     const { notifier } = this.options.database;
     this.unlisten.push(await notifier.listen("taskcal_tasks", (payload) => this.notices.task(payload)));
     this.unlisten.push(await notifier.listen("taskcal_config", () => this.scheduleReconcile()));
+    this.unlisten.push(await notifier.listen(COMMANDS_CHANNEL, (payload) => this.commandHeard(payload)));
+    this.unlisten.push(await notifier.listen(PUSH_CHANNEL, (payload) => this.pushHeard(payload)));
+    await this.leases.start();
     await this.reconcile();
     this.actorsStarted = true;
+  }
+
+  /** This replica's id (a new one each start): the owner its leases name. */
+  get replicaId(): string {
+    return this.leases.replicaId;
   }
 
   /** Whether start() has spawned the actors, and stop() was not called since (readiness). */
@@ -144,13 +200,25 @@ export class Supervisor implements EngineControl {
     return this.actorsStarted && !this.stopped;
   }
 
-  /** Stops every actor and waits for passes in flight, so their writes land (each is safe to repeat anyway). */
+  /**
+   * Stops every actor and waits for passes in flight, so their writes land
+   * (each is safe to repeat anyway), then gives the leases up so other
+   * replicas take the bindings over at once.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     await Promise.all(this.unlisten.map((stop) => stop().catch(() => {})));
     await this.reconciling;
+    await this.leases.stop();
     await Promise.all([...this.running.keys()].map((id) => this.stopActor(id)));
+  }
+
+  /** A write of this binding was refused (its lease expired, or is another replica's now): its actor stops. */
+  private leaseLost(bindingId: string): void {
+    this.options.logger.warn({ bindingId }, "a write was refused: the binding's lease is no longer this replica's, its actor stops");
+    // A lease that had only expired, nobody claiming it, is renewed at the next beat: the actor starts again then.
+    void this.stopActor(bindingId).then(() => this.scheduleReconcile());
   }
 
   private scheduleReconcile(): void {
@@ -171,12 +239,13 @@ export class Supervisor implements EngineControl {
     if (this.stopped) return;
     const rows = await syncingBindings(this.options.database.db);
     await this.applyCompanySettings();
-    const wanted = new Map(rows.map((row) => [row.binding.id, row]));
-    for (const id of [...this.running.keys()]) if (!wanted.has(id)) await this.stopActor(id, { stopChannel: true });
+    const syncing = new Set(rows.map((row) => row.binding.id));
+    // A binding that stopped syncing ends its push channel; one whose lease went elsewhere leaves it to the new owner.
+    for (const id of [...this.running.keys()]) if (!syncing.has(id)) await this.stopActor(id, { stopChannel: true });
     for (const row of rows) {
       const entry = this.running.get(row.binding.id);
       if (!entry) {
-        await this.spawn(row);
+        if (this.leases.owns(row.binding.id) && !this.stopped) await this.spawn(row);
         continue;
       }
       entry.credential = credentialOf(row, this.options.providers).id;
@@ -205,13 +274,13 @@ export class Supervisor implements EngineControl {
   }
 
   private async spawn(row: BindingConfig): Promise<void> {
-    const { database, observer } = this.options;
+    const { observer } = this.options;
     const bindingId = row.binding.id;
     // Every line about this binding says which it is, whose, and on which provider.
     const logger = this.options.logger.child({ bindingId, operatorId: row.binding.operatorId, provider: row.operator.provider });
-    const state = await bindingStateOf(database.db, bindingId);
+    const state = await bindingStateOf(this.db, bindingId);
     const sync = new BindingSync({
-      db: database.db,
+      db: this.db,
       bindingId,
       providers: this.options.providers,
       secrets: this.options.secrets,
@@ -282,7 +351,7 @@ export class Supervisor implements EngineControl {
     newError: boolean,
     from: ActorStateName | null,
   ): Promise<void> {
-    const { db } = this.options.database;
+    const { db } = this;
     await saveBindingState(db, bindingId, {
       state,
       lastErrorCode: error?.code ?? null,
@@ -306,18 +375,61 @@ export class Supervisor implements EngineControl {
     if (options.stopChannel) await entry.sync.stopChannel();
   }
 
+  /**
+   * A command for an actor of this replica runs here; one of another replica
+   * goes to it through NOTIFY, and the state answered is the one recorded.
+   * Null: no such syncing binding.
+   */
   async command(bindingId: string, command: ActorCommand): Promise<ActorStateName | null> {
+    if (this.running.has(bindingId)) return this.commandHere(bindingId, command);
+    const view = await actorView(this.options.database.db, bindingId);
+    if (!view) return null;
+    // Recorded here too: a binding whose lease is between owners starts paused (or not) wherever it is claimed.
+    if (command === "pause" || command === "resume" || command === "restart") {
+      await saveBindingState(this.options.database.db, bindingId, { paused: command === "pause" });
+    }
+    if (await leaseOwnerOf(this.options.database.db, bindingId)) await notify(this.options.database.db, COMMANDS_CHANNEL, { bindingId, command });
+    return view.state;
+  }
+
+  private async commandHere(bindingId: string, command: ActorCommand): Promise<ActorStateName | null> {
     const entry = this.running.get(bindingId);
     if (!entry) return null;
     if (command === "pause" || command === "resume" || command === "restart") {
-      await saveBindingState(this.options.database.db, bindingId, { paused: command === "pause" });
+      await saveBindingState(this.db, bindingId, { paused: command === "pause" });
     }
     entry.actor.send({ type: COMMAND_EVENTS[command] });
     return topState(entry.actor.getSnapshot().value);
   }
 
+  /** A command another replica took for an actor: run here if it runs here (it is never passed on again). */
+  private commandHeard(payload: string): void {
+    let heard: { bindingId?: unknown; command?: unknown };
+    try {
+      heard = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    const { bindingId, command } = heard;
+    if (typeof bindingId !== "string" || typeof command !== "string" || !(command in COMMAND_EVENTS) || !this.running.has(bindingId)) return;
+    this.commandHere(bindingId, command as ActorCommand).catch((error) =>
+      this.options.logger.warn({ err: error, bindingId }, "a command from another replica failed"),
+    );
+  }
+
   pushNotice(notice: PushNotice): Promise<boolean> {
     return this.notices.push(notice);
+  }
+
+  /** A push notice another replica verified, for an actor that may run here. */
+  private pushHeard(payload: string): void {
+    let notice: PushNotice;
+    try {
+      notice = JSON.parse(payload) as PushNotice;
+    } catch {
+      return;
+    }
+    this.notices.pushHere(notice).catch((error) => this.options.logger.warn({ err: error }, "a push notice from another replica failed"));
   }
 
   /** The bindings whose actors run in this process (each process reports its own in its metrics). */

@@ -29,7 +29,19 @@ describe("configuration (§4)", () => {
       metricsToken: undefined,
       alertWebhookUrl: undefined,
       journalRetentionDays: 90,
+      leaseTtlSeconds: 30,
+      leaseHeartbeatSeconds: 10,
+      replicaName: undefined,
     });
+  });
+
+  it("LEASE_TTL_SECONDS and LEASE_HEARTBEAT_SECONDS: two beats fit in a lease; REPLICA_NAME is kept as given", () => {
+    const config = loadConfig({ LEASE_TTL_SECONDS: "6", LEASE_HEARTBEAT_SECONDS: "3", REPLICA_NAME: "eu-1" });
+    expect([config.leaseTtlSeconds, config.leaseHeartbeatSeconds, config.replicaName]).toEqual([6, 3, "eu-1"]);
+    expect(() => loadConfig({ LEASE_TTL_SECONDS: "30", LEASE_HEARTBEAT_SECONDS: "20" })).toThrow(
+      /LEASE_HEARTBEAT_SECONDS: must be at most half of LEASE_TTL_SECONDS/,
+    );
+    expect(() => loadConfig({ LEASE_TTL_SECONDS: "1" })).toThrow(/LEASE_TTL_SECONDS/);
   });
 
   it("METRICS_TOKEN is a token of its own; ALERT_WEBHOOK_URL an http(s) URL; JOURNAL_RETENTION_DAYS 1 to 3650 days", () => {

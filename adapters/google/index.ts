@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import { Pacer } from "../pacer.js";
+import { type CallBudget, Pacer } from "../pacer.js";
 import type { PacingObserver } from "../pacing-observer.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry-policy.js";
 import type { CalendarAdapter } from "../types.js";
@@ -24,6 +24,11 @@ export interface GoogleAdapterOptions {
   timeoutMs?: number;
   /** Told of each account's pacing and throttling (metrics). */
   pacing?: PacingObserver;
+  /**
+   * The budget an account's pacer shares with other replicas (by the pacer's
+   * key, the pace asked); absent: this process alone calls the account.
+   */
+  budgetFor?: (key: string, requestsPerMinute: () => number) => CallBudget;
 }
 
 /** One Google account: an OAuth client and a user's refresh token, or a service account acting as a Workspace user. */
@@ -65,6 +70,7 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
         undefined,
         pacing && ((priority, ms) => pacing.waited("google", credential, priority, ms / 1000)),
       );
+      if (options.budgetFor) created.shareBudget(options.budgetFor(key, () => requestsPerMinute));
       pacers.set(key, (pacer = created));
       pacing?.pacerCreated("google", credential, () => created.queued);
     }

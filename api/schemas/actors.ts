@@ -48,6 +48,10 @@ export const ActorSchema = z
       })
       .nullable()
       .openapi({ description: "During initialImport: how far it is; null otherwise (an addition to SPEC's fields)" }),
+    replica: z.string().nullable().openapi({
+      description:
+        "The name of the replica running the actor (REPLICA_NAME, else host:pid); null while no replica holds its lease, e.g. for the seconds of a failover (an addition to SPEC's fields)",
+    }),
   })
   .openapi("Actor");
 

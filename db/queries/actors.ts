@@ -3,7 +3,7 @@
 import { type AnyColumn, and, asc, count, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../database.js";
 import type { ActorStateName, Direction } from "../enums.js";
-import { bindingState, bindings, eventTypes, operators, syncFailures } from "../schema.js";
+import { bindingLeases, bindingState, bindings, eventTypes, operators, replicas, syncFailures } from "../schema.js";
 import { bindingSyncs } from "./bindings.js";
 import { openFailures } from "./failures.js";
 
@@ -21,6 +21,8 @@ export interface ActorView {
   lag: { push: number; pull: number | null };
   /** During initialImport: events read, then tasks written; `total` null where the provider gives no count. */
   progress: { phase: ProgressPhase; done: number; total: number | null } | null;
+  /** The replica holding the binding's unexpired lease (its name), null while none does. */
+  replica: string | null;
 }
 
 export type ProgressPhase = "reading" | "writing";
@@ -49,14 +51,17 @@ export async function actorViews(db: Db, bindingId?: string): Promise<ActorView[
       failures: failureCount,
       pushLag: secondsSince(bindingState.pushPendingSince),
       pullLag: secondsSince(bindingState.lastPullAt),
+      replica: replicas.name,
     })
     .from(bindings)
     .innerJoin(operators, eq(operators.id, bindings.operatorId))
     .innerJoin(eventTypes, eq(eventTypes.id, bindings.eventTypeId))
     .leftJoin(bindingState, eq(bindingState.bindingId, bindings.id))
+    .leftJoin(bindingLeases, and(eq(bindingLeases.bindingId, bindings.id), sql`${bindingLeases.expiresAt} > now()`))
+    .leftJoin(replicas, eq(replicas.id, bindingLeases.owner))
     .where(and(bindingSyncs, bindingId ? eq(bindings.id, bindingId) : undefined))
     .orderBy(asc(bindings.createdAt), asc(bindings.id));
-  return rows.map(({ binding, state, failures, pushLag, pullLag }) => ({
+  return rows.map(({ binding, state, failures, pushLag, pullLag, replica }) => ({
     id: binding.id,
     bindingId: binding.id,
     operatorId: binding.operatorId,
@@ -81,6 +86,7 @@ export async function actorViews(db: Db, bindingId?: string): Promise<ActorView[
       state?.state === "initialImport" && state.progressPhase
         ? { phase: state.progressPhase as ProgressPhase, done: state.progressDone ?? 0, total: state.progressTotal }
         : null,
+    replica: replica ?? null,
   }));
 }
 

@@ -29,6 +29,9 @@ describe(`crash between the Google write and the database write (${backend})`, (
       GOOGLE_API_ROOT_URL: google.rootUrl,
       GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
       ADMIN_TOKEN: "crash-test-admin-token",
+      // On PostgreSQL the restarted process is another replica: it takes the dead one's binding once its lease expires.
+      LEASE_TTL_SECONDS: "4",
+      LEASE_HEARTBEAT_SECONDS: "1",
       ...(database?.url ? { DATABASE_URL: database.url } : {}),
     };
     taskcal = await startTaskcal(dataDir, env);

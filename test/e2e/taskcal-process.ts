@@ -16,9 +16,13 @@ export interface TaskcalProcess {
   crash(): Promise<void>;
 }
 
-/** Starts the compiled service (`node dist/main.js`, as `npm start` and the container run it) with DATA_DIR and the given environment, and waits until /health answers. */
+/**
+ * Starts the compiled service (`node dist/main.js`, as `npm start` and the
+ * container run it) with DATA_DIR and the given environment (PORT in it: that
+ * port, else a free one), and waits until /health answers.
+ */
 export async function startTaskcal(dataDir: string, env: Record<string, string> = {}): Promise<TaskcalProcess> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const base = `http://127.0.0.1:${port}`;
   const output: string[] = [];
   // node itself, not npm, which would stay between us and the service: a SIGKILL must reach the service.

@@ -1,0 +1,85 @@
+// The per-account pace (R17) for the whole cluster: every replica's pacer of
+// an account also takes each call from a budget kept in PostgreSQL, reserved
+// a few calls at a time. Each pacer still sends waiting writes before waiting
+// polls, within what it reserved.
+import { createHash } from "node:crypto";
+import type { Logger } from "pino";
+import type { CallBudget } from "../adapters/pacer.js";
+import type { Db } from "../db/database.js";
+import { reserveCalls } from "../db/queries/quota.js";
+
+/** Windows the budget is counted in. */
+const WINDOW_SECONDS = 5;
+/**
+ * A minute of the provider's (sliding) quota overlaps at most 60/5 + 1 = 13
+ * windows: each grants 12/13 of its share, so no minute sees more than the pace.
+ */
+const WINDOWS_PER_MINUTE = 60 / WINDOW_SECONDS;
+const WINDOWS_SEEN = WINDOWS_PER_MINUTE + 1;
+/** Reserved at a time: a tenth of a window's calls, so replicas share a window without each holding much of it. */
+const CHUNK_PART = 10;
+/** After a failed reservation (the database unreachable), the pacer asks again this much later. */
+const RETRY_MS = 1000;
+
+class SharedBudget implements CallBudget {
+  private left = 0;
+  private lapsesAt = 0;
+  private reserving = false;
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly account: string,
+    private readonly requestsPerMinute: () => number,
+    private readonly logger: Logger,
+  ) {}
+
+  take(): boolean {
+    if (this.left > 0 && Date.now() < this.lapsesAt) {
+      this.left--;
+      return true;
+    }
+    this.reserve();
+    return false;
+  }
+
+  onRefill(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private reserve(): void {
+    if (this.reserving) return;
+    this.reserving = true;
+    const limit = Math.max(1, Math.floor((this.requestsPerMinute() / WINDOWS_PER_MINUTE) * (WINDOWS_PER_MINUTE / WINDOWS_SEEN)));
+    const want = Math.max(1, Math.ceil(limit / CHUNK_PART));
+    reserveCalls(this.db, this.account, want, limit, WINDOW_SECONDS)
+      .then(({ granted, windowLeftMs }) => {
+        this.reserving = false;
+        if (granted > 0) {
+          this.left = granted;
+          this.lapsesAt = Date.now() + windowLeftMs;
+          this.refilled();
+        } else {
+          // This window is spent (by all replicas together): the next one opens then.
+          setTimeout(() => this.refilled(), windowLeftMs + 5);
+        }
+      })
+      .catch((error) => {
+        this.reserving = false;
+        this.logger.warn({ err: error }, "could not reserve calls from the account's shared budget; trying again");
+        setTimeout(() => this.refilled(), RETRY_MS);
+      });
+  }
+
+  private refilled(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** The budgets of this replica, one per pacer key (kept as a digest: the table holds no address). */
+export function sharedBudgets(db: Db, logger: Logger): (key: string, requestsPerMinute: () => number) => CallBudget {
+  return (key, requestsPerMinute) => {
+    const account = createHash("sha256").update(key).digest("base64url");
+    return new SharedBudget(db, account, requestsPerMinute, logger);
+  };
+}
