@@ -6,6 +6,8 @@
 // are its own; the fake Google server stays in the bench process and counts
 // the polls and the bytes on its connections.
 import { fork } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { fileURLToPath } from "node:url";
 import { inArray } from "drizzle-orm";
 import { registerBuiltInProviders } from "../adapters/built-in.js";
@@ -85,8 +87,19 @@ function memory() {
   return { heap: m.heapUsed / MiB, heapTotal: m.heapTotal / MiB, rss: m.rss / MiB, external: (m.external + m.arrayBuffers) / MiB };
 }
 
-/** CPU used by this process per minute while it sits idle for `seconds`; the parent marks the window's traffic. */
+/**
+ * CPU used by this process per minute while it sits idle for `seconds`; the
+ * parent marks the window's traffic. With BENCH_P4_CPU_PROFILE=<dir>, the
+ * window (and only it) is profiled into `<dir>/p4-<name>.cpuprofile`.
+ */
 async function idleWindow(name: string, seconds: number): Promise<IdleWindow> {
+  const profileDir = process.env.BENCH_P4_CPU_PROFILE;
+  const session = profileDir ? new Session() : null;
+  if (session) {
+    session.connect();
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+  }
   send({ type: "mark", name: `${name}-start` });
   const before = process.resourceUsage();
   const start = Date.now();
@@ -94,6 +107,11 @@ async function idleWindow(name: string, seconds: number): Promise<IdleWindow> {
   const after = process.resourceUsage();
   const end = Date.now();
   send({ type: "mark", name: `${name}-end` });
+  if (session) {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(`${profileDir}/p4-${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
   const cpuMs = (after.userCPUTime + after.systemCPUTime - before.userCPUTime - before.systemCPUTime) / 1000;
   return { start, end, cpuMsPerMinute: (cpuMs * 60_000) / (end - start) };
 }
