@@ -59,7 +59,14 @@ export interface ServiceOptions {
 async function providerRegistry(config: Config, logger: Logger, extra: ProviderDefinition[], pacing: PacingObserver): Promise<ProviderRegistry> {
   const registry = new ProviderRegistry();
   registerBuiltInProviders(registry, {
-    google: { apiRootUrl: config.googleApiRootUrl, tokenUrl: config.googleOAuthTokenUrl, authUrl: config.googleOAuthAuthUrl, logger, pacing },
+    google: {
+      apiRootUrl: config.googleApiRootUrl,
+      tokenUrl: config.googleOAuthTokenUrl,
+      authUrl: config.googleOAuthAuthUrl,
+      projectRequestsPerMinute: config.googleProjectQuotaPerMinute,
+      logger,
+      pacing,
+    },
     caldav: config.caldavEgress,
     microsoft: { logger },
   });

@@ -88,6 +88,8 @@ export class BindingSync {
   private provider = "unknown";
   /** Null until a pulling pass ends well, and again from each authorization (a configuration change re-authorizes). */
   private lastPull: LastPull | null = null;
+  /** When the last pulling pass ended well (performance.now()), for the interval the observer is told. */
+  private pulledAt: number | undefined;
 
   constructor(private readonly deps: SyncDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -306,6 +308,9 @@ export class BindingSync {
     again: boolean,
     tally: PassTally,
   ): Promise<SyncOutcome & { tally: PassTally }> {
+    const at = performance.now();
+    if (this.pulledAt !== undefined) this.deps.observer?.pulled(provider, (at - this.pulledAt) / 1000);
+    this.pulledAt = at;
     const watch = await this.ensureWatch(adapter, provider, state);
     const { watchChannelId, watchResourceId } = watch.state;
     this.channel = watchChannelId && watchResourceId ? { adapter, channelId: watchChannelId, resourceId: watchResourceId } : null;

@@ -5,6 +5,7 @@ import type { CallPriority, Pacer } from "../pacer.js";
 import { type RetryPolicy, retryDelayMs } from "../retry-policy.js";
 import { type AdapterError, RateLimited } from "../types.js";
 import { type GoogleSignIn, httpStatus, toAdapterError } from "./errors.js";
+import { getJson } from "./lean-get.js";
 
 export interface GoogleAccountOptions {
   apiRootUrl: string;
@@ -15,6 +16,8 @@ export interface GoogleAccountOptions {
   pacer: Pacer;
   /** The shared pacer of an account identity (its e-mail): calls of every credential of one account share one quota (R17). */
   pacerOf?(identity: string): Pacer;
+  /** The pace of every account together (the project's quota), waited for after the account's. */
+  project?: Pacer;
   retry: RetryPolicy;
   timeoutMs: number;
   logger?: Pick<Logger, "debug" | "warn">;
@@ -58,6 +61,18 @@ export class GoogleAccount {
     this.pacer = this.options.pacerOf(identity);
   }
 
+  /** A GET of `path` (under the API root) made without the client library (lean-get.ts), for `call`: the poll's request. */
+  leanGet<T>(path: string, query: Record<string, string | number | boolean | undefined>): () => Promise<{ data: T }> {
+    return async () => {
+      const url = new URL(path, this.options.apiRootUrl);
+      for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
+      // The library's client keeps the token and refreshes it when it expires.
+      const { token } = await this.options.auth.getAccessToken();
+      if (!token) throw new Error("Google gave no access token");
+      return getJson<T>(url, token, this.options.timeoutMs);
+    };
+  }
+
   async call<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -78,6 +93,8 @@ export class GoogleAccount {
   private async attempt<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>): Promise<T> {
     for (let reauthorized = false; ; reauthorized = true) {
       await this.pacer.acquire(priority);
+      // After the account's slot, so a call waiting here never holds the project's slot while its account is still busy.
+      await this.options.project?.acquire(priority);
       try {
         return (await request()).data;
       } catch (error) {
