@@ -2,6 +2,7 @@ import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import type { OAuth2Client } from "google-auth-library";
 import type { Logger } from "pino";
 import type { CallPriority, Pacer } from "../pacer.js";
+import { acquireSlots } from "../project-pace.js";
 import { type RetryPolicy, retryDelayMs } from "../retry-policy.js";
 import { type AdapterError, RateLimited } from "../types.js";
 import { type GoogleSignIn, httpStatus, toAdapterError } from "./errors.js";
@@ -92,9 +93,7 @@ export class GoogleAccount {
 
   private async attempt<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>): Promise<T> {
     for (let reauthorized = false; ; reauthorized = true) {
-      await this.pacer.acquire(priority);
-      // After the account's slot, so a call waiting here never holds the project's slot while its account is still busy.
-      await this.options.project?.acquire(priority);
+      await acquireSlots(this.pacer, this.options.project, priority);
       try {
         return (await request()).data;
       } catch (error) {
