@@ -29,6 +29,9 @@ const bearerToken = z
   .string()
   .min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters (${RECOMMENDED_TOKEN_LENGTH} or more recommended)`);
 
+/** Google's default project quota is 10,000 calls a minute: 9,000 leaves room for the consent flow, tests and tools on the same project. */
+export const DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE = 9_000;
+
 const ConfigSchema = z
   .object({
     DATABASE_URL: z
@@ -54,7 +57,7 @@ const ConfigSchema = z
     GOOGLE_API_ROOT_URL: z.url().default("https://www.googleapis.com/"),
     GOOGLE_OAUTH_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
     GOOGLE_OAUTH_AUTH_URL: z.url().default("https://accounts.google.com/o/oauth2/v2/auth"),
-    GOOGLE_PROJECT_QUOTA_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(9_000),
+    GOOGLE_PROJECT_QUOTA_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE),
     PUBLIC_URL: z.url().optional(),
     OAUTH_REDIRECT_BASE_URL: z
       .url()

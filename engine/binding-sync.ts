@@ -57,9 +57,15 @@ export interface SyncOutcome {
 
 type ChannelState = Pick<BindingStateRow, "watchChannelId" | "watchResourceId" | "watchExpiresAt" | "watchProven">;
 
-/** What the last pulling pass left: enough for the next poll to list changes before it touches the database. */
+/**
+ * What the last pulling pass left: enough for the next poll to list changes
+ * before it touches the database, and no more (10,000 bindings keep one each).
+ */
 interface LastPull {
-  config: BindingConfig;
+  binding: Pick<BindingConfig["binding"], "id" | "operatorId" | "eventTypeId">;
+  provider: string;
+  monthsBack: number;
+  timeZone: string;
   adapter: CalendarAdapter;
   credential: CredentialRef;
   calendarId: string;
@@ -225,14 +231,13 @@ export class BindingSync {
    * ordinary pass.
    */
   private async poll(last: LastPull): Promise<(SyncOutcome & { tally: PassTally }) | { firstPage: ChangePage } | "push"> {
-    const { settings, binding } = last.config;
-    const window = syncWindow(this.now(), settings.monthsBack, settings.timeZone);
+    const window = syncWindow(this.now(), last.monthsBack, last.timeZone);
     const page = await this.onCredential(last.credential, () =>
       last.adapter.listChanges(last.calendarId, { syncToken: last.syncToken, windowStart: window.startInstant.toISOString() }),
     );
     if (!isEmpty(page) || !page.syncToken) return { firstPage: page };
     const recorded = await recordQuietPoll(this.deps.db, {
-      binding,
+      binding: last.binding,
       calendarId: last.calendarId,
       syncToken: last.syncToken,
       nextSyncToken: page.syncToken,
@@ -244,7 +249,7 @@ export class BindingSync {
     this.lastPull = { ...last, syncToken: page.syncToken };
     if (recorded.pushWaiting) return "push";
     await this.note(() => this.deps.health?.worked(last.credential));
-    return this.pulled(last.adapter, last.config.operator.provider, recorded.state, false, NOTHING_DONE);
+    return this.pulled(last.adapter, last.provider, recorded.state, false, NOTHING_DONE);
   }
 
   private async syncStep(mode: PassMode, retryFailures: boolean, signal?: AbortSignal): Promise<SyncOutcome & { tally: PassTally }> {
@@ -296,7 +301,19 @@ export class BindingSync {
       return { again: result.again, channelExpiresAt: provenChannelExpiry(state), tally: result.tally };
     }
     await saveBindingState(db, bindingId, { syncToken: result.syncToken ?? null, lastSyncAt: this.now(), lastPullAt: this.now() });
-    if (result.syncToken) this.lastPull = { config, adapter, credential, calendarId: state.calendarId, syncToken: result.syncToken };
+    if (result.syncToken) {
+      const { id, operatorId, eventTypeId } = config.binding;
+      this.lastPull = {
+        binding: { id, operatorId, eventTypeId },
+        provider: config.operator.provider,
+        monthsBack: config.settings.monthsBack,
+        timeZone: config.settings.timeZone,
+        adapter,
+        credential,
+        calendarId: state.calendarId,
+        syncToken: result.syncToken,
+      };
+    }
     return this.pulled(adapter, config.operator.provider, state, result.again, result.tally);
   }
 
