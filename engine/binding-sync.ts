@@ -56,6 +56,8 @@ export interface SyncOutcome {
 }
 
 type ChannelState = Pick<BindingStateRow, "watchChannelId" | "watchResourceId" | "watchExpiresAt" | "watchProven">;
+/** What keeping the push channel open reads of the binding's state. */
+type WatchedState = ChannelState & Pick<BindingStateRow, "calendarId">;
 
 /**
  * What the last pulling pass left: enough for the next poll to list changes
@@ -321,7 +323,7 @@ export class BindingSync {
   private async pulled(
     adapter: CalendarAdapter,
     provider: string,
-    state: BindingStateRow,
+    state: WatchedState,
     again: boolean,
     tally: PassTally,
   ): Promise<SyncOutcome & { tally: PassTally }> {
@@ -336,7 +338,7 @@ export class BindingSync {
   }
 
   /** Keeps a push channel open where the provider has one (R17: polling becomes a rare backstop); `opened` when it is new. */
-  private async ensureWatch(adapter: CalendarAdapter, provider: string, state: BindingStateRow): Promise<{ opened: boolean; state: ChannelState }> {
+  private async ensureWatch(adapter: CalendarAdapter, provider: string, state: WatchedState): Promise<{ opened: boolean; state: ChannelState }> {
     const { webhookBaseUrl, db, bindingId, secrets, logger } = this.deps;
     const unchanged = { opened: false, state };
     if (!webhookBaseUrl || !adapter.watch || !state.calendarId) return unchanged;

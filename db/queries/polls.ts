@@ -1,7 +1,7 @@
 // A quiet poll (the calendar had no change) in one round trip: 10,000
 // bindings polling every minute make this the service's most frequent
 // statement, and each round trip costs the service more CPU than the work in it.
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../database.js";
 import { bindingState } from "../schema.js";
 import type { BindingStateRow } from "./binding-state.js";
@@ -24,9 +24,20 @@ const quietPoll = perDatabase((db) =>
         eq(bindingState.syncToken, sql.placeholder("syncToken")),
       ),
     )
-    .returning({ ...getTableColumns(bindingState), pushWaiting: anyPendingPush(db).mapWith(Boolean) })
+    .returning({
+      calendarId: bindingState.calendarId,
+      watchChannelId: bindingState.watchChannelId,
+      watchResourceId: bindingState.watchResourceId,
+      watchExpiresAt: bindingState.watchExpiresAt,
+      watchProven: bindingState.watchProven,
+      // A CRM change marked as waiting (push_pending_since), or anything pendingPushes would find.
+      pushWaiting: sql`(${bindingState.pushPendingSince} is not null or ${anyPendingPush(db)})`.mapWith(Boolean),
+    })
     .prepare("taskcal_quiet_poll"),
 );
+
+/** What the poll goes on with: the push channel's state (kept open after each pull). */
+export type QuietPollState = Pick<BindingStateRow, "calendarId" | "watchChannelId" | "watchResourceId" | "watchExpiresAt" | "watchProven">;
 
 export interface QuietPoll {
   binding: { id: string; operatorId: string; eventTypeId: string };
@@ -45,7 +56,7 @@ export interface QuietPoll {
  * Also says whether a CRM change waits for the calendar (pushPendingSince, or
  * anything pendingPushes would find), for the caller to push it.
  */
-export async function recordQuietPoll(db: Db, poll: QuietPoll): Promise<{ state: BindingStateRow; pushWaiting: boolean } | null> {
+export async function recordQuietPoll(db: Db, poll: QuietPoll): Promise<{ state: QuietPollState; pushWaiting: boolean } | null> {
   const [row] = await quietPoll(db).execute({
     bindingId: poll.binding.id,
     operatorId: poll.binding.operatorId,
@@ -59,5 +70,5 @@ export async function recordQuietPoll(db: Db, poll: QuietPoll): Promise<{ state:
   });
   if (!row) return null;
   const { pushWaiting, ...state } = row;
-  return { state, pushWaiting: pushWaiting || state.pushPendingSince !== null };
+  return { state, pushWaiting };
 }
