@@ -21,7 +21,7 @@ import { TASK_ID_PROPERTY } from "./task-model.js";
 import { syncWindow } from "./window.js";
 
 /** Writes one pass keeps in flight: a large import keeps the account's pace; the pacer, not this, sets the rate. */
-const PUSH_CONCURRENCY = 4;
+const PUSH_CONCURRENCY = 16;
 
 export type PassMode = "full" | "changes" | "push";
 
