@@ -31,4 +31,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
 # One node process and no npm around it, so SIGTERM reaches main.js directly.
 # V8's heap limit is fixed at start: the same as `npm start` (10,000 bindings
 # under 300 MB resident); larger installations raise it (README, Performance).
-CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=4", "dist/main.js"]
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=4", "dist/main.js"]
