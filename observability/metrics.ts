@@ -148,7 +148,7 @@ export class ServiceMetrics {
     });
     this.pacerWait = new Histogram({
       name: "taskcal_pacer_wait_seconds",
-      help: "Time calls waited for a slot in their account's pacer, by credential and priority (write, read); credential `project` is the Google project's pacer all accounts share",
+      help: "Time calls waited for a slot in their account's pacer, by credential and priority (write, read); credential `project` is the Google project's pacer all accounts share, where `read` is a poll and `write` any other call",
       labelNames: ["provider", "credential", "priority"],
       buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
       registers,

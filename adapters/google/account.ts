@@ -74,10 +74,11 @@ export class GoogleAccount {
     };
   }
 
-  async call<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>): Promise<T> {
+  /** `poll`: a listing that looks for changes, which waits behind every other call at the project's pace. */
+  async call<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>, poll = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(operation, priority, request);
+        return await this.attempt(operation, priority, request, poll);
       } catch (error) {
         const failure = error as AdapterError;
         const delay = retryDelayMs(failure, attempt, this.options.retry);
@@ -91,9 +92,9 @@ export class GoogleAccount {
     }
   }
 
-  private async attempt<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>): Promise<T> {
+  private async attempt<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>, poll: boolean): Promise<T> {
     for (let reauthorized = false; ; reauthorized = true) {
-      await acquireSlots(this.pacer, this.options.project, priority);
+      await acquireSlots(this.pacer, this.options.project, priority, poll);
       try {
         return (await request()).data;
       } catch (error) {

@@ -84,6 +84,8 @@ export class GoogleAdapter implements CalendarAdapter {
         pageToken: query.pageToken,
         ...(query.syncToken !== undefined ? { syncToken: query.syncToken } : { timeMin: query.windowStart }),
       }),
+      // The first page of an incremental listing is a poll; a full listing or a later page is work under way.
+      query.syncToken !== undefined && query.pageToken === undefined,
     );
     const events: CalendarEvent[] = [];
     const deletedIds: string[] = [];

@@ -11,8 +11,8 @@ function world(accounts: number, accountPerMinute: number, projectPerMinute: num
   const pacers = Array.from({ length: accounts }, () => new Pacer(accountPerMinute, clock));
   const project = new Pacer(projectPerMinute, clock);
   const granted: { id: string; account: number; at: number }[] = [];
-  const ask = (account: number, id: string, priority: CallPriority = "read") =>
-    void acquireSlots(pacers[account], project, priority).then(() => granted.push({ id, account, at: clock.now() }));
+  const ask = (account: number, id: string, priority: CallPriority = "read", poll = id.startsWith("poll")) =>
+    void acquireSlots(pacers[account], project, priority, poll).then(() => granted.push({ id, account, at: clock.now() }));
   const flush = () => new Promise((resolve) => setImmediate(resolve));
   const advance = async (ms: number) => {
     for (let i = 0; i < ms; i++) {
@@ -48,6 +48,18 @@ describe("the project's pace over the accounts'", () => {
     // One poll at 0 ms and one at 100 ms; the write asked at 150 ms takes the next slot (200 ms).
     expect(order.indexOf("write")).toBe(2);
     expect(w.granted[2].at).toBe(200);
+  });
+
+  it("a start-up's read goes before the polls waiting for the project, after the write asked before it", async () => {
+    const w = world(4, 6_000, 600);
+    for (let account = 0; account < 3; account++) for (let i = 0; i < 4; i++) w.ask(account, `poll ${account}.${i}`);
+    await w.flush();
+    await w.advance(50);
+    w.ask(3, "write", "write");
+    w.ask(3, "sign-in read");
+    await w.flush();
+    await w.advance(1_000);
+    expect(w.granted.slice(0, 3).map((g) => g.id)).toEqual(["poll 0.0", "write", "sign-in read"]);
   });
 
   it("polls that do not fit stretch: every account's poll still goes, later, and none is dropped", async () => {
