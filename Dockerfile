@@ -29,4 +29,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # One node process and no npm around it, so SIGTERM reaches main.js directly.
-CMD ["node", "dist/main.js"]
+# V8's heap limit is fixed at start: the same as `npm start` (sized for 10,000
+# bindings); larger installations raise it (README, Container).
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=4", "dist/main.js"]

@@ -29,6 +29,9 @@ const bearerToken = z
   .string()
   .min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters (${RECOMMENDED_TOKEN_LENGTH} or more recommended)`);
 
+/** Google's default project quota is 10,000 calls a minute: 9,000 leaves room for the consent flow, tests and tools on the same project. */
+export const DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE = 9_000;
+
 const ConfigSchema = z
   .object({
     DATABASE_URL: z
@@ -54,6 +57,7 @@ const ConfigSchema = z
     GOOGLE_API_ROOT_URL: z.url().default("https://www.googleapis.com/"),
     GOOGLE_OAUTH_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
     GOOGLE_OAUTH_AUTH_URL: z.url().default("https://accounts.google.com/o/oauth2/v2/auth"),
+    GOOGLE_PROJECT_QUOTA_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE),
     PUBLIC_URL: z.url().optional(),
     OAUTH_REDIRECT_BASE_URL: z
       .url()
@@ -102,6 +106,8 @@ export interface Config {
   googleOAuthTokenUrl: string;
   /** Google's consent screen. */
   googleOAuthAuthUrl: string;
+  /** Google calls per minute of all accounts together (the OAuth client's project quota; Google's default is 10,000). */
+  googleProjectQuotaPerMinute: number;
   /** Where Google can reach this service; enables push channels (webhooks) instead of polling alone. */
   publicUrl?: string;
   /** Where browsers reach this service, for the consent flow's redirect URI; PUBLIC_URL, else the listening address, when unset. */
@@ -144,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     googleApiRootUrl: c.GOOGLE_API_ROOT_URL,
     googleOAuthTokenUrl: c.GOOGLE_OAUTH_TOKEN_URL,
     googleOAuthAuthUrl: c.GOOGLE_OAUTH_AUTH_URL,
+    googleProjectQuotaPerMinute: c.GOOGLE_PROJECT_QUOTA_PER_MINUTE,
     publicUrl: c.PUBLIC_URL,
     oauthRedirectBaseUrl: c.OAUTH_REDIRECT_BASE_URL,
     caldavEgress: { allowHttp: c.CALDAV_ALLOW_HTTP === "true", allowedHosts: c.CALDAV_ALLOWED_HOSTS },

@@ -72,6 +72,7 @@ async function providerRegistry(
       apiRootUrl: config.googleApiRootUrl,
       tokenUrl: config.googleOAuthTokenUrl,
       authUrl: config.googleOAuthAuthUrl,
+      projectRequestsPerMinute: config.googleProjectQuotaPerMinute,
       logger,
       pacing,
       budgetFor,

@@ -6,11 +6,14 @@
 // are its own; the fake Google server stays in the bench process and counts
 // the polls and the bytes on its connections.
 import { fork } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { fileURLToPath } from "node:url";
 import { inArray } from "drizzle-orm";
 import { registerBuiltInProviders } from "../adapters/built-in.js";
 import { ProviderRegistry } from "../adapters/registry.js";
 import { createApp } from "../api/app.js";
+import { DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE } from "../config.js";
 import { operators } from "../db/schema.js";
 import { SecretBox } from "../db/secret-box.js";
 import { Supervisor } from "../engine/supervisor.js";
@@ -32,7 +35,10 @@ import {
 
 interface P4Params {
   bindings: number;
+  /** Calendars (bindings) per Google account: 10 is the project's usual shape, 1 is each operator on an account of their own. */
   perAccount: number;
+  /** The Google project's pace (GOOGLE_PROJECT_QUOTA_PER_MINUTE), its default unless set. */
+  projectQuotaPerMinute: number;
   idleSeconds: number;
   /** The window with push channels open: long enough to see the backstop polls (BACKSTOP_FACTOR × the interval) at small scale. */
   pushIdleSeconds: number;
@@ -55,6 +61,10 @@ interface IdleWindow {
 
 interface ChildReport {
   startupSeconds: number;
+  /** Seconds from enabling a binding until it idles in `incremental`, summed over the bindings. */
+  startupBindingSeconds: number;
+  /** Seconds start-up calls waited on the pacers (account's and project's), summed. */
+  startupPacerWaitSeconds: number;
   halfHeapMiB: number;
   halfRssMiB: number;
   heapUsedMiB: number;
@@ -85,8 +95,19 @@ function memory() {
   return { heap: m.heapUsed / MiB, heapTotal: m.heapTotal / MiB, rss: m.rss / MiB, external: (m.external + m.arrayBuffers) / MiB };
 }
 
-/** CPU used by this process per minute while it sits idle for `seconds`; the parent marks the window's traffic. */
+/**
+ * CPU used by this process per minute while it sits idle for `seconds`; the
+ * parent marks the window's traffic. With BENCH_P4_CPU_PROFILE=<dir>, the
+ * window (and only it) is profiled into `<dir>/p4-<name>.cpuprofile`.
+ */
 async function idleWindow(name: string, seconds: number): Promise<IdleWindow> {
+  const profileDir = process.env.BENCH_P4_CPU_PROFILE;
+  const session = profileDir ? new Session() : null;
+  if (session) {
+    session.connect();
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+  }
   send({ type: "mark", name: `${name}-start` });
   const before = process.resourceUsage();
   const start = Date.now();
@@ -94,6 +115,11 @@ async function idleWindow(name: string, seconds: number): Promise<IdleWindow> {
   const after = process.resourceUsage();
   const end = Date.now();
   send({ type: "mark", name: `${name}-end` });
+  if (session) {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(`${profileDir}/p4-${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
   const cpuMs = (after.userCPUTime + after.systemCPUTime - before.userCPUTime - before.systemCPUTime) / 1000;
   return { start, end, cpuMsPerMinute: (cpuMs * 60_000) / (end - start) };
 }
@@ -111,10 +137,34 @@ async function child(config: ChildConfig): Promise<ChildReport> {
     googleRequestsPerMinute: 500,
   });
   const ids = seeded.map((b) => b.bindingId);
-  const providers = registerBuiltInProviders(new ProviderRegistry(), { google: { apiRootUrl: config.rootUrl, tokenUrl: config.tokenUrl } });
+  let pacerWaitSeconds = 0;
+  const pacing = {
+    pacerCreated() {},
+    throttled() {},
+    waited: (_p: string, _c: string, _priority: string, seconds: number) => void (pacerWaitSeconds += seconds),
+  };
+  const providers = registerBuiltInProviders(new ProviderRegistry(), {
+    google: { apiRootUrl: config.rootUrl, tokenUrl: config.tokenUrl, projectRequestsPerMinute: config.projectQuotaPerMinute, pacing },
+  });
   const makeSupervisor = (webhookBaseUrl?: string) => new Supervisor({ database, providers, secrets, logger, webhookBaseUrl });
-  const allIdle = (supervisor: Supervisor, which: string[]) =>
-    waitUntil(`${which.length} actors to idle`, () => which.every((id) => supervisor.actorStatus(id)?.idle ?? false), 60 * 60_000, 250);
+  /** Waits for the actors to idle; adds each one's time from `since` until it was first seen idle to `idleAfter`. */
+  const idleAfter = { seconds: 0 };
+  const allIdle = (supervisor: Supervisor, which: string[], since?: number) => {
+    const waiting = new Set(which);
+    return waitUntil(
+      `${which.length} actors to idle`,
+      () => {
+        for (const id of waiting) {
+          if (!(supervisor.actorStatus(id)?.idle ?? false)) continue;
+          waiting.delete(id);
+          if (since !== undefined) idleAfter.seconds += (Date.now() - since) / 1000;
+        }
+        return waiting.size === 0;
+      },
+      60 * 60_000,
+      250,
+    );
+  };
 
   // Half the operators first: the memory the other half adds is what a binding costs, start-up costs aside.
   const operatorIds = [...new Set(seeded.map((b) => b.operatorId))];
@@ -126,13 +176,22 @@ async function child(config: ChildConfig): Promise<ChildReport> {
   let supervisor = makeSupervisor();
   const started = Date.now();
   await supervisor.start();
-  await allIdle(supervisor, first);
+  await allIdle(supervisor, first, started);
+  const firstIdle = Date.now();
   await sleep(1_000);
   const half = memory();
+  const enabled = Date.now();
   await database.db.update(operators).set({ syncEnabled: true }).where(inArray(operators.id, later));
   await waitUntil("the other half to spawn", () => ids.every((id) => (supervisor.actorStatus(id)?.state ?? null) !== null), 60 * 60_000, 250);
-  await allIdle(supervisor, ids);
-  const startupSeconds = (Date.now() - started) / 1000;
+  const firstSet = new Set(first);
+  await allIdle(
+    supervisor,
+    ids.filter((id) => !firstSet.has(id)),
+    enabled,
+  );
+  // The pause between the halves (the memory measurement) is the bench's, not start-up's.
+  const startupSeconds = (firstIdle - started + (Date.now() - enabled)) / 1000;
+  const startupPacerWaitSeconds = pacerWaitSeconds;
   send({ type: "progress", message: `p4: ${ids.length} actors idle after ${startupSeconds.toFixed(1)} s` });
   await sleep(1_000);
   const full = memory();
@@ -159,6 +218,8 @@ async function child(config: ChildConfig): Promise<ChildReport> {
   await closeDatabases();
   return {
     startupSeconds,
+    startupBindingSeconds: idleAfter.seconds,
+    startupPacerWaitSeconds,
     halfHeapMiB: half.heap,
     halfRssMiB: half.rss,
     heapUsedMiB: full.heap,
@@ -184,13 +245,33 @@ if (process.argv.includes("--p4-child")) {
   });
 }
 
+/** The V8 flags `npm start` (and the image) runs the service with: the defaults are what is measured. */
+function startFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> };
+  return scripts.start.match(/--max-[a-z-]+=\d+/g) ?? [];
+}
+
 export const p4Scale: Scenario<P4Params> = {
   id: "p4",
   title: "P4 scale (idle)",
   params: (quick) =>
     quick
-      ? { bindings: 50, perAccount: 5, idleSeconds: 10, pushIdleSeconds: 22, pollIntervalSeconds: 2 }
-      : { bindings: 10_000, perAccount: 10, idleSeconds: 60, pushIdleSeconds: 120, pollIntervalSeconds: 60 },
+      ? {
+          bindings: 50,
+          perAccount: 5,
+          projectQuotaPerMinute: DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE,
+          idleSeconds: 10,
+          pushIdleSeconds: 22,
+          pollIntervalSeconds: 2,
+        }
+      : {
+          bindings: 10_000,
+          perAccount: 10,
+          projectQuotaPerMinute: DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE,
+          idleSeconds: 60,
+          pushIdleSeconds: 120,
+          pollIntervalSeconds: 60,
+        },
   runs: (quick) => (quick ? 1 : 2),
   metrics: [
     { key: "rssMiB", label: "resident memory (service process)", unit: "MiB", digits: 0 },
@@ -199,12 +280,15 @@ export const p4Scale: Scenario<P4Params> = {
     { key: "rssKiBPerBinding", label: "resident memory each binding adds", unit: "KiB", digits: 1 },
     { key: "cpuPercent", label: "CPU while idle, polling alone (% of one core)", unit: "%", digits: 1 },
     { key: "pollsPerBindingPerInterval", label: "polls per binding per poll interval, polling alone", goal: { op: "<=", value: 1 }, digits: 2 },
+    { key: "achievedPollIntervalSeconds", label: "poll interval achieved, polling alone (the project's pace stretches it)", unit: "s", digits: 1 },
     { key: "bytesPerPoll", label: "bytes on the wire per poll (request and answer)", unit: "B", digits: 0 },
     { key: "bytesPerBindingPerMinute", label: "polling bytes per binding per minute, polling alone", unit: "B", digits: 0 },
     { key: "pushPollsPerBindingPerMinute", label: "polls per binding per minute, push channels open", digits: 3 },
     { key: "pushBytesPerBindingPerMinute", label: "polling bytes per binding per minute, push channels open", unit: "B", digits: 0 },
     { key: "pushCpuPercent", label: "CPU while idle, push channels open (% of one core)", unit: "%", digits: 1 },
     { key: "startupSeconds", label: "start-up until every actor idles", unit: "s", digits: 1 },
+    { key: "startupPacerShare", label: "share of each binding's start-up spent waiting on the pacers", digits: 2 },
+    { key: "startupCallsPerMinute", label: "Google calls per minute during start-up", digits: 0 },
   ],
   async run(params) {
     const google = await startFakeGoogle();
@@ -214,7 +298,7 @@ export const p4Scale: Scenario<P4Params> = {
       const tokens = Array.from({ length: accounts }, (_, i) => google.addAccount(`scale${i}@bench.example`));
       const marks = new Map<string, number>();
       const worker = fork(fileURLToPath(import.meta.url), ["--p4-child"], {
-        execArgv: ["--import", "tsx", "--expose-gc", ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [])],
+        execArgv: ["--import", "tsx", "--expose-gc", ...startFlags(), ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [])],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
       const report = await new Promise<ChildReport>((resolve, reject) => {
@@ -248,6 +332,7 @@ export const p4Scale: Scenario<P4Params> = {
         };
       };
       const polling = perBindingPerMinute(report.polling, "polling");
+      const startupCalls = google.callLog.filter((c) => c.at < report.polling.start).length;
       const push = perBindingPerMinute(report.push, "push");
       // The child enables the second half of the operators after measuring the first.
       const added = (accounts - Math.ceil(accounts / 2)) * params.perAccount;
@@ -265,6 +350,9 @@ export const p4Scale: Scenario<P4Params> = {
           pushBytesPerBindingPerMinute: round(push.bytes, 0),
           pushCpuPercent: round(report.push.cpuMsPerMinute / 600, 1),
           startupSeconds: round(report.startupSeconds, 1),
+          startupPacerShare: round(report.startupPacerWaitSeconds / Math.max(1e-9, report.startupBindingSeconds), 2),
+          startupCallsPerMinute: round((startupCalls * 60) / report.startupSeconds, 0),
+          achievedPollIntervalSeconds: round(60 / polling.polls, 1),
         },
         info: {
           bindings,
@@ -278,6 +366,9 @@ export const p4Scale: Scenario<P4Params> = {
           pollsPerBindingPerMinute: round(polling.polls, 2),
           channels: google.activeChannels().length,
           rateLimitErrors: google.rateLimitErrors,
+          startupPacerWaitSeconds: round(report.startupPacerWaitSeconds, 0),
+          startupBindingSeconds: round(report.startupBindingSeconds, 0),
+          v8Flags: startFlags().join(" "),
         },
       };
     } finally {

@@ -5,11 +5,12 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { ProviderRegistry } from "../adapters/registry.js";
-import { AuthRevoked, type CalendarAdapter, NotFound } from "../adapters/types.js";
+import { AuthRevoked, type CalendarAdapter, type ChangePage, NotFound } from "../adapters/types.js";
 import type { Db } from "../db/database.js";
 import { type BindingStateRow, bindingStateOf, saveBindingState } from "../db/queries/binding-state.js";
 import { type BindingConfig, bindingConfig, claimCalendar } from "../db/queries/bindings.js";
-import { dropLinks } from "../db/queries/links.js";
+import { dropLinks, linkEtagsByRemoteIds } from "../db/queries/links.js";
+import { recordQuietPoll } from "../db/queries/polls.js";
 import type { SecretBox } from "../db/secret-box.js";
 import type { Action } from "./actions.js";
 import type { CredentialHealth } from "./credential-health.js";
@@ -21,6 +22,7 @@ import type { Limiter } from "./limiter.js";
 import { observedAdapter } from "./observed-adapter.js";
 import { type PassMode, runPass } from "./pass.js";
 import { StepQueue } from "./step-queue.js";
+import { syncWindow } from "./window.js";
 
 export interface SyncDeps {
   db: Db;
@@ -54,6 +56,29 @@ export interface SyncOutcome {
 }
 
 type ChannelState = Pick<BindingStateRow, "watchChannelId" | "watchResourceId" | "watchExpiresAt" | "watchProven">;
+/** What keeping the push channel open reads of the binding's state. */
+type WatchedState = ChannelState & Pick<BindingStateRow, "calendarId">;
+
+/**
+ * What the last pulling pass left: enough for the next poll to list changes
+ * before it touches the database, and no more (10,000 bindings keep one each).
+ */
+interface LastPull {
+  binding: Pick<BindingConfig["binding"], "id" | "operatorId" | "eventTypeId">;
+  provider: string;
+  monthsBack: number;
+  timeZone: string;
+  adapter: CalendarAdapter;
+  credential: CredentialRef;
+  calendarId: string;
+  syncToken: string;
+}
+
+const NOTHING_DONE: PassTally = { pushed: 0, pulled: 0, conflicts: 0, failed: 0 };
+
+function isEmpty(page: ChangePage): boolean {
+  return page.events.length === 0 && page.deletedIds.length === 0 && !page.unreadable?.length && !page.nextPageToken;
+}
 
 function provenChannelExpiry(state: ChannelState): number | null {
   return state.watchChannelId && state.watchProven && state.watchExpiresAt ? state.watchExpiresAt.getTime() : null;
@@ -71,6 +96,10 @@ export class BindingSync {
   private provider = "unknown";
   /** Push notices delivered to this binding so far: a pass yields its writes to one that came after it began. */
   private notices = 0;
+  /** Null until a pulling pass ends well, and again from each authorization (a configuration change re-authorizes). */
+  private lastPull: LastPull | null = null;
+  /** When the last pulling pass ended well (performance.now()), for the interval the observer is told. */
+  private pulledAt: number | undefined;
 
   constructor(private readonly deps: SyncDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -172,6 +201,7 @@ export class BindingSync {
 
   private async authorizeStep(signal?: AbortSignal): Promise<{ hasSyncToken: boolean }> {
     signal?.throwIfAborted();
+    this.lastPull = null;
     const { db, bindingId } = this.deps;
     const { config, adapter, credential } = await this.load();
     const accountId = await this.onCredential(credential, () => adapter.accountId());
@@ -203,13 +233,61 @@ export class BindingSync {
     return { hasSyncToken: sameCalendar && !!state.syncToken };
   }
 
+  /**
+   * A poll lists first, with what the last pulling pass left: most find
+   * nothing, and then their one database round trip records the new token
+   * (and asks whether a CRM change waits). Otherwise the page read goes to an
+   * ordinary pass.
+   */
+  private async poll(last: LastPull): Promise<(SyncOutcome & { tally: PassTally }) | { firstPage: ChangePage } | "push"> {
+    const window = syncWindow(this.now(), last.monthsBack, last.timeZone);
+    const page = await this.onCredential(last.credential, () =>
+      last.adapter.listChanges(last.calendarId, {
+        syncToken: last.syncToken,
+        windowStart: window.startInstant.toISOString(),
+        // taskcal's own writes coming back are not fetched again (providers that list ETags first).
+        knownEtags: (ids) => linkEtagsByRemoteIds(this.deps.db, last.binding.id, ids),
+      }),
+    );
+    if (!isEmpty(page) || !page.syncToken) return { firstPage: page };
+    const recorded = await recordQuietPoll(this.deps.db, {
+      binding: last.binding,
+      calendarId: last.calendarId,
+      syncToken: last.syncToken,
+      nextSyncToken: page.syncToken,
+      at: this.now(),
+      window,
+    });
+    // Reset meanwhile (another calendar, a cleared token): the ordinary pass starts over.
+    if (!recorded) return { firstPage: page };
+    this.lastPull = { ...last, syncToken: page.syncToken };
+    if (recorded.pushWaiting) return "push";
+    await this.note(() => this.deps.health?.worked(last.credential));
+    return this.pulled(last.adapter, last.provider, recorded.state, false, NOTHING_DONE);
+  }
+
   private async syncStep(mode: PassMode, retryFailures: boolean, signal?: AbortSignal): Promise<SyncOutcome & { tally: PassTally }> {
     signal?.throwIfAborted();
     const noticesBefore = this.notices;
+    const last = this.lastPull;
+    let firstPage: ChangePage | undefined;
+    if (mode !== "push") this.lastPull = null;
+    if (mode === "changes" && !retryFailures && last) {
+      // A calendar gone is for the ordinary pass to find out and settle (below).
+      const polled = await this.poll(last).catch((error) => {
+        if (error instanceof NotFound) return { firstPage: undefined };
+        throw error;
+      });
+      if (polled === "push") return this.syncStep("push", false, signal);
+      if (!("firstPage" in polled)) return polled;
+      firstPage = polled.firstPage;
+    }
     const { db, bindingId } = this.deps;
     const { config, adapter, credential } = await this.load();
     const state = await bindingStateOf(db, bindingId);
     if (!state.calendarId || !state.accountId) throw new ConfigurationError("binding_removed", "The binding has no calendar yet.");
+    // The page read belongs to this listing only if nothing moved the binding's calendar or token meanwhile.
+    if (firstPage && (state.calendarId !== last?.calendarId || state.syncToken !== last?.syncToken)) firstPage = undefined;
     const env = {
       db,
       config,
@@ -224,7 +302,7 @@ export class BindingSync {
       // A full import finishes its writes: the machine takes its outcome, not the notices it heard, after it.
       noticeWaiting: mode === "full" ? undefined : () => this.notices !== noticesBefore,
     };
-    const request = { mode, syncToken: state.syncToken ?? undefined, retryFailures, pushLagMarked: state.pushPendingSince !== null };
+    const request = { mode, syncToken: state.syncToken ?? undefined, retryFailures, pushLagMarked: state.pushPendingSince !== null, firstPage };
     const result = await this.onCredential(credential, () => runPass(env, request)).catch(async (error) => {
       if (!(error instanceof NotFound)) throw error;
       // The calendar itself is gone: forget it, so a restart finds or creates it by name (R6) and sends the tasks again.
@@ -240,15 +318,42 @@ export class BindingSync {
       return { again: result.again, channelExpiresAt: provenChannelExpiry(state), tally: result.tally };
     }
     await saveBindingState(db, bindingId, { syncToken: result.syncToken ?? null, lastSyncAt: this.now(), lastPullAt: this.now() });
-    const watch = await this.ensureWatch(adapter, config.operator.provider, state);
+    if (result.syncToken) {
+      const { id, operatorId, eventTypeId } = config.binding;
+      this.lastPull = {
+        binding: { id, operatorId, eventTypeId },
+        provider: config.operator.provider,
+        monthsBack: config.settings.monthsBack,
+        timeZone: config.settings.timeZone,
+        adapter,
+        credential,
+        calendarId: state.calendarId,
+        syncToken: result.syncToken,
+      };
+    }
+    return this.pulled(adapter, config.operator.provider, state, result.again, result.tally);
+  }
+
+  /** After a pulling pass: the push channel kept open, and what the actor is told. */
+  private async pulled(
+    adapter: CalendarAdapter,
+    provider: string,
+    state: WatchedState,
+    again: boolean,
+    tally: PassTally,
+  ): Promise<SyncOutcome & { tally: PassTally }> {
+    const at = performance.now();
+    if (this.pulledAt !== undefined) this.deps.observer?.pulled(provider, (at - this.pulledAt) / 1000);
+    this.pulledAt = at;
+    const watch = await this.ensureWatch(adapter, provider, state);
     const { watchChannelId, watchResourceId } = watch.state;
     this.channel = watchChannelId && watchResourceId ? { adapter, channelId: watchChannelId, resourceId: watchResourceId } : null;
     // Changes made while a new channel was being opened may have sent notices nobody recognised yet: pull once more.
-    return { again: result.again || watch.opened, channelExpiresAt: provenChannelExpiry(watch.state), tally: result.tally };
+    return { again: again || watch.opened, channelExpiresAt: provenChannelExpiry(watch.state), tally };
   }
 
   /** Keeps a push channel open where the provider has one (R17: polling becomes a rare backstop); `opened` when it is new. */
-  private async ensureWatch(adapter: CalendarAdapter, provider: string, state: BindingStateRow): Promise<{ opened: boolean; state: ChannelState }> {
+  private async ensureWatch(adapter: CalendarAdapter, provider: string, state: WatchedState): Promise<{ opened: boolean; state: ChannelState }> {
     const { webhookBaseUrl, db, bindingId, secrets, logger } = this.deps;
     const unchanged = { opened: false, state };
     if (!webhookBaseUrl || !adapter.watch || !state.calendarId) return unchanged;

@@ -32,6 +32,11 @@ export interface EngineObserver {
   committed(provider: string, effects: Effects): void;
   /** A push channel was opened; `renewal` when it replaces or extends (renewed in place) the binding's previous one. */
   channelOpened(provider: string, renewal: boolean): void;
+  /**
+   * A binding's pulling pass ended well, `seconds` after its previous one: with
+   * polling alone, the poll interval achieved (longer than set when the pace stretches polls).
+   */
+  pulled(provider: string, seconds: number): void;
 }
 
 /** Reports nothing (tests, benchmarks). */
@@ -41,4 +46,5 @@ export const unobserved: EngineObserver = {
   providerCall() {},
   committed() {},
   channelOpened() {},
+  pulled() {},
 };

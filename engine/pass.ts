@@ -21,7 +21,7 @@ import { TASK_ID_PROPERTY } from "./task-model.js";
 import { syncWindow } from "./window.js";
 
 /** Writes one pass keeps in flight: a large import keeps the account's pace; the pacer, not this, sets the rate. */
-const PUSH_CONCURRENCY = 4;
+const PUSH_CONCURRENCY = 16;
 
 export type PassMode = "full" | "changes" | "push";
 
@@ -54,6 +54,8 @@ export interface PassRequest {
   retryFailures: boolean;
   /** A CRM change was marked as waiting when the pass began (binding_state.push_pending_since): a pass that goes well clears it. */
   pushLagMarked?: boolean;
+  /** The listing's first page for `syncToken`, already read (a poll lists before it loads anything). */
+  firstPage?: ChangePage;
 }
 
 export interface PassResult {
@@ -101,7 +103,8 @@ export async function runPass(env: PassEnv, request: PassRequest): Promise<PassR
   const pass = new Pass(env, ctx, executor, progress);
   let finished = false;
   try {
-    const syncToken = request.mode === "push" ? undefined : await pass.pull(request.mode === "full" ? undefined : request.syncToken);
+    const syncToken =
+      request.mode === "push" ? undefined : await pass.pull(request.mode === "full" ? undefined : request.syncToken, request.firstPage);
     if (request.retryFailures) await pass.retryEvents(open.filter((failure) => failure.remoteId && failure.item.startsWith("event:")));
     await pass.push(request.retryFailures ? [] : open);
     finished = true;
@@ -135,21 +138,25 @@ class Pass {
   }
 
   /** Every page of a listing; after a full one, links it did not show are read by id (a deletion hides from full listings). */
-  async pull(syncToken: string | undefined): Promise<string | undefined> {
+  async pull(syncToken: string | undefined, firstPage?: ChangePage): Promise<string | undefined> {
     const { adapter, calendarId, signal } = this.env;
     const listed = syncToken === undefined ? new Set<string>() : null;
     let pageToken: string | undefined;
     let next: string | undefined;
+    let read = firstPage;
     this.progress?.report("reading", 0, null);
     do {
       signal?.throwIfAborted();
       // The window goes with incremental listings too: a provider whose change tracking keeps its first window says when it moved.
-      const page = await adapter.listChanges(calendarId, {
-        syncToken,
-        windowStart: this.ctx.window.startInstant.toISOString(),
-        pageToken,
-        knownEtags: this.knownEtags,
-      });
+      const page =
+        read ??
+        (await adapter.listChanges(calendarId, {
+          syncToken,
+          windowStart: this.ctx.window.startInstant.toISOString(),
+          pageToken,
+          knownEtags: this.knownEtags,
+        }));
+      read = undefined;
       const unchanged = page.unchangedIds ?? [];
       if (listed) for (const id of [...idsOf(page), ...unchanged]) listed.add(id);
       await this.applyPage(page);

@@ -40,6 +40,7 @@ export class ServiceMetrics {
   private readonly callSeconds: Histogram;
   private readonly throttled: Counter;
   private readonly pacerWait: Histogram;
+  private readonly pollInterval: Histogram;
   private readonly notices: Counter;
   private readonly channelOpens: Counter;
   private readonly channelRenewals: Counter;
@@ -147,9 +148,16 @@ export class ServiceMetrics {
     });
     this.pacerWait = new Histogram({
       name: "taskcal_pacer_wait_seconds",
-      help: "Time calls waited for a slot in their account's pacer, by credential and priority (write, read)",
+      help: "Time calls waited for a slot in their account's pacer, by credential and priority (write, read); credential `project` is the Google project's pacer all accounts share, where `read` is a poll and `write` any other call",
       labelNames: ["provider", "credential", "priority"],
       buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.pollInterval = new Histogram({
+      name: "taskcal_poll_interval_seconds",
+      help: "Time between a binding's consecutive pulling passes (polls, or pulls a notice asked for): with polling alone the poll interval achieved, longer than set when the Google project's pace stretches polls",
+      labelNames: ["provider"],
+      buckets: [1, 5, 15, 30, 45, 60, 75, 90, 120, 180, 300, 600, 1800, 3600, 7200],
       registers,
     });
     this.notices = new Counter({
@@ -264,6 +272,7 @@ export class ServiceMetrics {
       else if (failure) this.itemFailuresResolved.inc({ provider });
     },
     channelOpened: (provider, renewal) => (renewal ? this.channelRenewals : this.channelOpens).inc({ provider }),
+    pulled: (provider, seconds) => this.pollInterval.observe({ provider }, seconds),
   };
 
   readonly pacing: PacingObserver = {

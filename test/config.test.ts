@@ -21,6 +21,7 @@ describe("configuration (§4)", () => {
       googleApiRootUrl: "https://www.googleapis.com/",
       googleOAuthTokenUrl: "https://oauth2.googleapis.com/token",
       googleOAuthAuthUrl: "https://accounts.google.com/o/oauth2/v2/auth",
+      googleProjectQuotaPerMinute: 9000,
       publicUrl: undefined,
       oauthRedirectBaseUrl: undefined,
       caldavEgress: { allowHttp: false, allowedHosts: [] },
@@ -80,6 +81,8 @@ describe("configuration (§4)", () => {
     expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ ADMIN_TOKEN: "short" })).toThrow(/ADMIN_TOKEN/);
     expect(() => loadConfig({ GOOGLE_OAUTH_AUTH_URL: "accounts.google.com" })).toThrow(/GOOGLE_OAUTH_AUTH_URL/);
+    expect(loadConfig({ GOOGLE_PROJECT_QUOTA_PER_MINUTE: "20000" }).googleProjectQuotaPerMinute).toBe(20_000);
+    expect(() => loadConfig({ GOOGLE_PROJECT_QUOTA_PER_MINUTE: "0" })).toThrow(/GOOGLE_PROJECT_QUOTA_PER_MINUTE/);
     expect(() => loadConfig({ OAUTH_REDIRECT_BASE_URL: "https://taskcal.example.com/?x=1" })).toThrow(
       /OAUTH_REDIRECT_BASE_URL: must be a plain base/,
     );

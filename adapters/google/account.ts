@@ -2,9 +2,11 @@ import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import type { OAuth2Client } from "google-auth-library";
 import type { Logger } from "pino";
 import type { CallPriority, Pacer } from "../pacer.js";
+import { acquireSlots } from "../project-pace.js";
 import { type RetryPolicy, retryDelayMs } from "../retry-policy.js";
 import { type AdapterError, RateLimited } from "../types.js";
 import { type GoogleSignIn, httpStatus, toAdapterError } from "./errors.js";
+import { getJson } from "./lean-get.js";
 
 export interface GoogleAccountOptions {
   apiRootUrl: string;
@@ -15,6 +17,8 @@ export interface GoogleAccountOptions {
   pacer: Pacer;
   /** The shared pacer of an account identity (its e-mail): calls of every credential of one account share one quota (R17). */
   pacerOf?(identity: string): Pacer;
+  /** The pace of every account together (the project's quota), waited for after the account's. */
+  project?: Pacer;
   retry: RetryPolicy;
   timeoutMs: number;
   logger?: Pick<Logger, "debug" | "warn">;
@@ -58,10 +62,23 @@ export class GoogleAccount {
     this.pacer = this.options.pacerOf(identity);
   }
 
-  async call<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>): Promise<T> {
+  /** A GET of `path` (under the API root) made without the client library (lean-get.ts), for `call`: the poll's request. */
+  leanGet<T>(path: string, query: Record<string, string | number | boolean | undefined>): () => Promise<{ data: T }> {
+    return async () => {
+      const url = new URL(path, this.options.apiRootUrl);
+      for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
+      // The library's client keeps the token and refreshes it when it expires.
+      const { token } = await this.options.auth.getAccessToken();
+      if (!token) throw new Error("Google gave no access token");
+      return getJson<T>(url, token, this.options.timeoutMs);
+    };
+  }
+
+  /** `poll`: a listing that looks for changes, which waits behind every other call at the project's pace. */
+  async call<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>, poll = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(operation, priority, request);
+        return await this.attempt(operation, priority, request, poll);
       } catch (error) {
         const failure = error as AdapterError;
         const delay = retryDelayMs(failure, attempt, this.options.retry);
@@ -75,9 +92,9 @@ export class GoogleAccount {
     }
   }
 
-  private async attempt<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>): Promise<T> {
+  private async attempt<T>(operation: string, priority: CallPriority, request: () => Promise<{ data: T }>, poll: boolean): Promise<T> {
     for (let reauthorized = false; ; reauthorized = true) {
-      await this.pacer.acquire(priority);
+      await acquireSlots(this.pacer, this.options.project, priority, poll);
       try {
         return (await request()).data;
       } catch (error) {

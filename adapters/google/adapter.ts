@@ -21,6 +21,8 @@ import { fromGoogleEvent, toGoogleEvent } from "./event-mapping.js";
 /** Largest page Google serves for events.list and calendarList.list. */
 const EVENTS_PAGE = 250;
 const CALENDAR_LIST_PAGE = 250;
+/** A listing's answer without the calendar's own fields (summary, time zone, reminders, ...): a quiet poll's answer is the token alone. */
+const LIST_FIELDS = "nextPageToken,nextSyncToken,items";
 
 /** One adapter on one Google account; the account (client, tokens, pacer) is shared with its siblings. */
 export class GoogleAdapter implements CalendarAdapter {
@@ -91,15 +93,19 @@ export class GoogleAdapter implements CalendarAdapter {
   async listChanges(calendarId: string, query: ChangeQuery): Promise<ChangePage> {
     // singleEvents and showDeleted must be the same in full and incremental
     // listings; beside a sync token Google forbids timeMin (and orderBy, q, ...).
-    const page = await this.account.call("events.list", "read", () =>
-      this.api.events.list({
-        calendarId,
+    const page = await this.account.call(
+      "events.list",
+      "read",
+      this.account.leanGet<calendar_v3.Schema$Events>(`calendar/v3/calendars/${encodeURIComponent(calendarId)}/events`, {
         singleEvents: true,
         showDeleted: true,
         maxResults: EVENTS_PAGE,
+        fields: LIST_FIELDS,
         pageToken: query.pageToken,
         ...(query.syncToken !== undefined ? { syncToken: query.syncToken } : { timeMin: query.windowStart }),
       }),
+      // The first page of an incremental listing is a poll; a full listing or a later page is work under way.
+      query.syncToken !== undefined && query.pageToken === undefined,
     );
     const events: CalendarEvent[] = [];
     const deletedIds: string[] = [];

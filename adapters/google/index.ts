@@ -17,6 +17,11 @@ export interface GoogleAdapterOptions {
   tokenUrl: string;
   /** Pace kept per Google account (SPEC R1 googleRequestsPerMinute). */
   requestsPerMinute: number;
+  /**
+   * Pace kept by all accounts together (GOOGLE_PROJECT_QUOTA_PER_MINUTE): Google
+   * also counts every call of the OAuth client's project. Absent: none.
+   */
+  projectRequestsPerMinute?: number;
   logger?: Pick<Logger, "debug" | "warn">;
   /** Short in-adapter retries; the engine does the long backoff. */
   retry?: Partial<RetryPolicy>;
@@ -57,6 +62,17 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
   const pacers = new Map<string, Pacer>();
   const accounts = new Map<string, GoogleAccount>();
   const { pacing } = options;
+  // One more pacer that every call also waits for, after its account's: writes still go first.
+  const project =
+    options.projectRequestsPerMinute === undefined
+      ? undefined
+      : new Pacer(
+          options.projectRequestsPerMinute,
+          undefined,
+          undefined,
+          pacing && ((priority, ms) => pacing.waited("google", "project", priority, ms / 1000)),
+        );
+  if (project) pacing?.pacerCreated("google", "project", () => project.queued);
   /**
    * `credential` labels the pacer's calls for the observer: the credential
    * that first opened it (never an address or a token).
@@ -95,6 +111,7 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
         signIn: delegated ? "service-account" : "refresh-token",
         pacer: delegated ? pacerOf(credentials.subject, credential) : pacerFor(`credential:${accountKey}`, credential),
         pacerOf: (identity) => pacerOf(identity, credential),
+        project,
         retry,
         timeoutMs: options.timeoutMs ?? 30_000,
         logger: options.logger,

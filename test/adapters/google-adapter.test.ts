@@ -75,7 +75,14 @@ describe("Google adapter specifics", () => {
       .map((c) => c.query);
     expect(full).toMatchObject({ singleEvents: "true", showDeleted: "true", timeMin: "2030-01-01T00:00:00Z" });
     expect(incremental).toMatchObject({ singleEvents: "true", showDeleted: "true", syncToken });
-    expect(Object.keys(incremental).sort()).toEqual(["maxResults", "showDeleted", "singleEvents", "syncToken"]);
+    expect(Object.keys(incremental).sort()).toEqual(["fields", "maxResults", "showDeleted", "singleEvents", "syncToken"]);
+  });
+
+  it("a listing asks for the page's tokens and events only, not the calendar's own fields", async () => {
+    const since = google.callLog.length;
+    await drainChanges(adapter, calendarId, {});
+    const [listing] = google.callLog.slice(since).filter((c) => c.path.endsWith("/events"));
+    expect(listing.query.fields).toBe("nextPageToken,nextSyncToken,items");
   });
 
   it("R10: a weekly series with BYDAY comes as instances with Google's ids", async () => {

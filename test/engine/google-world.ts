@@ -4,6 +4,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import pino from "pino";
 import { expect } from "vitest";
 import { googleProvider } from "../../adapters/google/definition.js";
+import type { PacingObserver } from "../../adapters/pacing-observer.js";
 import { ProviderRegistry } from "../../adapters/registry.js";
 import { createApp } from "../../api/app.js";
 import type { ActorStateName as ActorState } from "../../db/enums.js";
@@ -49,6 +50,10 @@ export interface GoogleWorldOptions {
   /** Changes the Google provider's definition before it is registered (a provider that says less). */
   adaptProvider?: (definition: ReturnType<typeof googleProvider>) => ReturnType<typeof googleProvider>;
   quota?: { limit: number; windowMs: number };
+  /** The pace of all accounts together (GOOGLE_PROJECT_QUOTA_PER_MINUTE); none by default. */
+  projectRequestsPerMinute?: number;
+  /** Told of the pacers' waits. */
+  pacing?: PacingObserver;
 }
 
 export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promise<GoogleWorld> {
@@ -62,7 +67,14 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
     ? createLogger("debug", { write: (line: string) => void logLines.push(line) })
     : pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const providers = new ProviderRegistry();
-  const definition = googleProvider({ apiRootUrl: google.rootUrl, tokenUrl: google.tokenUrl, authUrl: google.authUrl, retry: { maxAttempts: 1 } });
+  const definition = googleProvider({
+    apiRootUrl: google.rootUrl,
+    tokenUrl: google.tokenUrl,
+    authUrl: google.authUrl,
+    retry: { maxAttempts: 1 },
+    projectRequestsPerMinute: options.projectRequestsPerMinute,
+    pacing: options.pacing,
+  });
   providers.register(options.adaptProvider ? options.adaptProvider(definition) : definition);
   let server: ServerType | undefined;
   let webhookBaseUrl: string | undefined;

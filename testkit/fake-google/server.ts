@@ -322,7 +322,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
         state.deleteCalendar(email, calendarId);
         return sendEmpty(res);
       case "events.list":
-        return sendJson(res, 200, state.listEvents(email, calendarId, params));
+        return sendJson(res, 200, partialResponse(state.listEvents(email, calendarId, params), params.fields));
       case "events.insert":
         return sendJson(res, 200, state.insertEvent(email, calendarId, body));
       case "events.get":
@@ -354,6 +354,13 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
         channels.stop(email, body);
         return sendEmpty(res);
     }
+  }
+
+  /** Google's `fields` (partial response), top-level names only: `items(id,etag)` keeps `items` whole. */
+  function partialResponse(answer: object, fields: string | undefined): object {
+    if (fields === undefined) return answer;
+    const names = new Set(fields.split(/,(?![^(]*\))/).map((field) => field.split("(")[0].trim()));
+    return Object.fromEntries(Object.entries(answer).filter(([name]) => names.has(name)));
   }
 
   function listCalendars(email: string, params: Record<string, string>): object {
