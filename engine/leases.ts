@@ -101,8 +101,11 @@ export class Leases {
     }, ms);
   }
 
-  /** Another replica freed leases or joined: look at the share now (claims only; shedding keeps to the heartbeat). */
-  private beatSoon(): void {
+  /**
+   * Another replica freed leases or joined, or the configuration changed (a new binding): look at the
+   * share now (claims only; shedding keeps to the heartbeat), so a new binding starts without waiting for a beat.
+   */
+  beatSoon(): void {
     if (this.stopped || this.soon) return;
     this.soon = setTimeout(() => {
       this.soon = null;

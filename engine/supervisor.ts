@@ -182,7 +182,12 @@ export class Supervisor implements EngineControl {
   async start(): Promise<void> {
     const { notifier } = this.options.database;
     this.unlisten.push(await notifier.listen("taskcal_tasks", (payload) => this.notices.task(payload)));
-    this.unlisten.push(await notifier.listen("taskcal_config", () => this.scheduleReconcile()));
+    this.unlisten.push(
+      await notifier.listen("taskcal_config", () => {
+        this.leases.beatSoon();
+        this.scheduleReconcile();
+      }),
+    );
     this.unlisten.push(await notifier.listen(COMMANDS_CHANNEL, (payload) => this.commandHeard(payload)));
     this.unlisten.push(await notifier.listen(PUSH_CHANNEL, (payload) => this.pushHeard(payload)));
     await this.leases.start();

@@ -116,8 +116,16 @@ describe("admin console in Chromium", () => {
 
     // R5 as the API enforces it, shown beside the row's field: an unsynchronized type cannot be bound.
     await world.api("POST", "/api/event-types", { name: "Internal", googleSync: false });
-    await page.reload();
-    expect(await page.locator('#calendar-names option[value="Anna - offers"]').count()).toBe(1);
+    // The account's calendars are offered by name once the actor has made the binding's calendar.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator('#calendar-names option[value="Anna - offers"]').count();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(1);
     await page.getByRole("button", { name: "Add a row" }).click();
     await page.locator("#binding-1-type").selectOption({ label: "Internal (Synchronized with the calendar: no)" });
     await page.locator("#binding-1-calendar").fill("Anna - internal");
