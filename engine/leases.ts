@@ -65,7 +65,9 @@ export class Leases {
       if (from !== this.replicaId) this.beatSoon();
     });
     if (this.settings.solo) await forgetOtherReplicas(this.db, this.replicaId);
-    await this.beat(true);
+    // On the chain like every beat: two beats at once would each take the other's claims for lost leases.
+    this.beating = this.beating.then(() => this.beat(true));
+    await this.beating;
     await notify(this.db, LEASES_CHANNEL, this.replicaId).catch(() => {});
     this.schedule();
   }
