@@ -191,7 +191,10 @@ export class Supervisor implements EngineControl {
     this.unlisten.push(await notifier.listen(COMMANDS_CHANNEL, (payload) => this.commandHeard(payload)));
     this.unlisten.push(await notifier.listen(PUSH_CHANNEL, (payload) => this.pushHeard(payload)));
     await this.leases.start();
-    await this.reconcile();
+    // On the chain like every reconcile: one beside it (the leases just claimed) would spawn a second actor for a binding.
+    const first = this.reconciling.then(() => this.reconcile());
+    this.reconciling = first.catch(() => {});
+    await first;
     this.actorsStarted = true;
   }
 
