@@ -7,17 +7,13 @@ import { backend, openTestDatabase } from "../../testkit/database.js";
 import { freePort } from "../../testkit/ports.js";
 import { type RadicaleServer, startRadicale } from "../../testkit/radicale.js";
 import { describeWithRadicale } from "../caldav/with-radicale.js";
-import { type CalDavWorld, type DavResource, icalProperty, icalText, icalUtc, ics, startCalDavWorld } from "./caldav-world.js";
+import { type CalDavWorld, type DavResource, icalProperty, icalText, icalUtc, ics, startCalDavWorld, withProperty } from "./caldav-world.js";
 
 const soon = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
 const PRIVATE_TASK_ID = /^X-TASKCAL-PRIVATE;[^:\r\n]*X-TASKCAL-KEY=taskcalTaskId(?:;[^:\r\n]*)?:(.+)$/m;
 
 const taskIdOf = (resource: DavResource) => PRIVATE_TASK_ID.exec(resource.ics)?.[1];
 const vevents = (resource: DavResource) => resource.ics.match(/^BEGIN:VEVENT$/gm)?.length ?? 0;
-
-/** Replaces a property line of the (unfolded) iCalendar text, keeping its parameters. */
-const withProperty = (text: string, name: string, value: string) =>
-  text.replace(new RegExp(`^(${name}(?:;[^:\\r\\n]*)?):.*$`, "m"), (_, head: string) => `${head}:${icalText(value)}`);
 
 describeWithRadicale(`engine through the API against Radicale (${backend})`, () => {
   let radicale: RadicaleServer;

@@ -6,13 +6,9 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { backend, openTestDatabase } from "../../testkit/database.js";
 import { type RadicaleServer, startRadicale } from "../../testkit/radicale.js";
 import { describeWithRadicale } from "../caldav/with-radicale.js";
-import { type CalDavWorld, icalText, startCalDavWorld } from "./caldav-world.js";
+import { type CalDavWorld, startCalDavWorld, withProperty } from "./caldav-world.js";
 
 const soon = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
-
-/** Replaces a property line of the (unfolded) iCalendar text, keeping its parameters. */
-const withProperty = (text: string, name: string, value: string) =>
-  text.replace(new RegExp(`^(${name}(?:;[^:\\r\\n]*)?):.*$`, "m"), (_, head: string) => `${head}:${icalText(value)}`);
 
 describeWithRadicale(`CalDAV listing by ETags first (${backend})`, () => {
   let radicale: RadicaleServer;

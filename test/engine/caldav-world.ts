@@ -83,6 +83,10 @@ export const icalUtc = (iso: string) => new Date(iso).toISOString().replace(/[-:
 /** Escapes TEXT for an iCalendar property value. */
 export const icalText = (value: string) => value.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\n/g, "\\n");
 
+/** Replaces a property line of the (unfolded) iCalendar text, keeping its parameters. */
+export const withProperty = (text: string, name: string, value: string) =>
+  text.replace(new RegExp(`^(${name}(?:;[^:\\r\\n]*)?):.*$`, "m"), (_, head: string) => `${head}:${icalText(value)}`);
+
 /** The value of the first `name` property of the first VEVENT (unescaped TEXT). */
 export function icalProperty(ics: string, name: string): string | undefined {
   const match = new RegExp(`^${name}(?:;[^:\\r\\n]*)?:(.*)$`, "im").exec(ics);
