@@ -1,5 +1,5 @@
 // What a binding may have to write to its calendar: the CRM side of a pass.
-import { and, eq, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, ne, or, type Placeholder, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../database.js";
 import { bindingState, bindings, eventTypes, links, operators, tasks } from "../schema.js";
@@ -41,42 +41,64 @@ const otherBinding = alias(bindings, "other_binding");
 const otherOperator = alias(operators, "other_operator");
 const otherType = alias(eventTypes, "other_type");
 
+/** The binding a pending-task condition is about: placeholders in the prepared queries, columns in a batch. */
+interface PendingFor {
+  bindingId: SQL | Placeholder;
+  operatorId: SQL | Placeholder;
+  eventTypeId: SQL | Placeholder;
+  startDate: SQL | Placeholder;
+  startInstant: SQL | Placeholder;
+}
+
 /**
- * What makes a task pending, with placeholders bindingId, operatorId,
- * eventTypeId, startDate and startInstant: unlinked live tasks of the binding
+ * What makes a task pending for a binding: unlinked live tasks of the binding
  * inside the window (`links` joined on this binding), and linked tasks changed
  * since their last sync or moved away.
  */
-const me = sql.placeholder("bindingId");
-const ours = and(eq(tasks.operatorId, sql.placeholder("operatorId")), eq(tasks.eventTypeId, sql.placeholder("eventTypeId")));
-const unlinkedInWindow = and(
-  ours,
-  eq(tasks.deleted, false),
-  isNull(links.taskId),
-  or(
-    and(eq(tasks.allDay, true), sql`${tasks.endDate} >= ${sql.placeholder("startDate")}`),
-    and(eq(tasks.allDay, false), sql`${tasks.endAt} >= ${sql.placeholder("startInstant")}`),
-  ),
-);
-const linkedChanged = and(
-  eq(links.bindingId, me),
-  or(
-    lt(links.syncedVersion, tasks.version),
-    ne(tasks.operatorId, sql.placeholder("operatorId")),
-    ne(tasks.eventTypeId, sql.placeholder("eventTypeId")),
-    // A create recorded ahead of its call, never confirmed.
-    isNull(links.etag),
-  ),
-);
+function pendingConditions(p: PendingFor) {
+  const ours = and(eq(tasks.operatorId, p.operatorId), eq(tasks.eventTypeId, p.eventTypeId));
+  return {
+    unlinkedInWindow: and(
+      ours,
+      eq(tasks.deleted, false),
+      isNull(links.taskId),
+      or(
+        and(eq(tasks.allDay, true), sql`${tasks.endDate} >= ${p.startDate}`),
+        and(eq(tasks.allDay, false), sql`${tasks.endAt} >= ${p.startInstant}`),
+      ),
+    ),
+    linkedChanged: and(
+      eq(links.bindingId, p.bindingId),
+      or(
+        lt(links.syncedVersion, tasks.version),
+        ne(tasks.operatorId, p.operatorId),
+        ne(tasks.eventTypeId, p.eventTypeId),
+        // A create recorded ahead of its call, never confirmed.
+        isNull(links.etag),
+      ),
+    ),
+  };
+}
 
-/** Whether pendingPushes would find anything, as one SQL expression (same placeholders): a quiet poll asks it in its one round trip. */
-export function anyPendingPush(db: Db): SQL {
+const placeholders: PendingFor = {
+  bindingId: sql.placeholder("bindingId"),
+  operatorId: sql.placeholder("operatorId"),
+  eventTypeId: sql.placeholder("eventTypeId"),
+  startDate: sql.placeholder("startDate"),
+  startInstant: sql.placeholder("startInstant"),
+};
+const me = placeholders.bindingId;
+const { unlinkedInWindow, linkedChanged } = pendingConditions(placeholders);
+
+/** Whether pendingPushes would find anything for the binding `p` names, as one SQL expression: a quiet poll asks it in its one round trip. */
+export function anyPendingPush(db: Db, p: PendingFor = placeholders): SQL {
+  const c = pendingConditions(p);
   const unlinked = db
     .select({ one: sql`1` })
     .from(tasks)
-    .leftJoin(links, and(eq(links.taskId, tasks.id), eq(links.bindingId, me)))
-    .where(unlinkedInWindow);
-  const linked = db.select({ one: sql`1` }).from(links).innerJoin(tasks, eq(tasks.id, links.taskId)).where(linkedChanged);
+    .leftJoin(links, and(eq(links.taskId, tasks.id), eq(links.bindingId, p.bindingId)))
+    .where(c.unlinkedInWindow);
+  const linked = db.select({ one: sql`1` }).from(links).innerJoin(tasks, eq(tasks.id, links.taskId)).where(c.linkedChanged);
   return sql`(exists (${unlinked}) or exists (${linked}))`;
 }
 
