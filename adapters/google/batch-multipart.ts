@@ -19,7 +19,8 @@ export function batchBody(boundary: string, gets: BatchedGet[]): string {
   for (const get of gets) {
     body +=
       `--${boundary}\r\nContent-Type: application/http\r\nContent-ID: <${get.id}>\r\n\r\n` +
-      `GET ${get.target} HTTP/1.1\r\nAuthorization: Bearer ${get.accessToken}\r\nAccept: application/json\r\n\r\n`;
+      // The outer request's other headers (Accept) hold for every part.
+      `GET ${get.target} HTTP/1.1\r\nAuthorization: Bearer ${get.accessToken}\r\n\r\n`;
   }
   return `${body}--${boundary}--\r\n`;
 }

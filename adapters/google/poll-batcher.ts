@@ -80,7 +80,7 @@ export class PollBatcher {
   }
 
   private async send(polls: Waiting[]): Promise<void> {
-    const boundary = `batch_${randomBytes(12).toString("hex")}`;
+    const boundary = `batch_${randomBytes(9).toString("base64url")}`;
     const body = batchBody(boundary, polls);
     let answers: ReturnType<typeof batchAnswers> | undefined;
     try {
