@@ -64,8 +64,6 @@ export class PollBatcher {
         this.openWindow();
       }
     }, this.windowMs);
-    // A window never holds the process open.
-    this.window.unref();
   }
 
   private flush(): void {
