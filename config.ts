@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { type CalDavEgressPolicy, normalizeAllowedHost } from "./adapters/caldav/egress.js";
+import { DEFAULT_POLL_BATCH_WINDOW_MS } from "./adapters/google/poll-batcher.js";
 
 /** Comma-separated host names (`*.example.com` for any name under example.com), normalized for comparison. */
 const hostList = z.string().transform((value, ctx) => {
@@ -58,6 +59,7 @@ const ConfigSchema = z
     GOOGLE_OAUTH_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
     GOOGLE_OAUTH_AUTH_URL: z.url().default("https://accounts.google.com/o/oauth2/v2/auth"),
     GOOGLE_PROJECT_QUOTA_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE),
+    GOOGLE_POLL_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_POLL_BATCH_WINDOW_MS),
     PUBLIC_URL: z.url().optional(),
     OAUTH_REDIRECT_BASE_URL: z
       .url()
@@ -108,6 +110,8 @@ export interface Config {
   googleOAuthAuthUrl: string;
   /** Google calls per minute of all accounts together (the OAuth client's project quota; Google's default is 10,000). */
   googleProjectQuotaPerMinute: number;
+  /** How long quiet polls of all Google accounts are gathered into one batch request; 0: each poll is its own request. */
+  googlePollBatchWindowMs: number;
   /** Where Google can reach this service; enables push channels (webhooks) instead of polling alone. */
   publicUrl?: string;
   /** Where browsers reach this service, for the consent flow's redirect URI; PUBLIC_URL, else the listening address, when unset. */
@@ -151,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     googleOAuthTokenUrl: c.GOOGLE_OAUTH_TOKEN_URL,
     googleOAuthAuthUrl: c.GOOGLE_OAUTH_AUTH_URL,
     googleProjectQuotaPerMinute: c.GOOGLE_PROJECT_QUOTA_PER_MINUTE,
+    googlePollBatchWindowMs: c.GOOGLE_POLL_BATCH_WINDOW_MS,
     publicUrl: c.PUBLIC_URL,
     oauthRedirectBaseUrl: c.OAUTH_REDIRECT_BASE_URL,
     caldavEgress: { allowHttp: c.CALDAV_ALLOW_HTTP === "true", allowedHosts: c.CALDAV_ALLOWED_HOSTS },

@@ -73,6 +73,7 @@ async function providerRegistry(
       tokenUrl: config.googleOAuthTokenUrl,
       authUrl: config.googleOAuthAuthUrl,
       projectRequestsPerMinute: config.googleProjectQuotaPerMinute,
+      pollBatchWindowMs: config.googlePollBatchWindowMs,
       logger,
       pacing,
       budgetFor,

@@ -297,6 +297,8 @@ export const p4Scale: Scenario<P4Params> = {
       const bindings = accounts * params.perAccount;
       const tokens = Array.from({ length: accounts }, (_, i) => google.addAccount(`scale${i}@bench.example`));
       const marks = new Map<string, number>();
+      /** HTTP requests the fake served by each mark: a batch of polls is one. */
+      const requestMarks = new Map<string, number>();
       const worker = fork(fileURLToPath(import.meta.url), ["--p4-child"], {
         execArgv: ["--import", "tsx", "--expose-gc", ...startFlags(), ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [])],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -304,7 +306,10 @@ export const p4Scale: Scenario<P4Params> = {
       const report = await new Promise<ChildReport>((resolve, reject) => {
         worker.on("message", (message: ChildMessage) => {
           if (message.type === "progress") process.stderr.write(`[bench] ${message.message}\n`);
-          if (message.type === "mark") marks.set(message.name, google.trafficBytes());
+          if (message.type === "mark") {
+            marks.set(message.name, google.trafficBytes());
+            requestMarks.set(message.name, google.httpRequests);
+          }
           if (message.type === "report") resolve(message.report);
           if (message.type === "error") reject(new Error(`P4 child: ${message.message}`));
         });
@@ -324,8 +329,10 @@ export const p4Scale: Scenario<P4Params> = {
         const calls = google.callLog.filter((c) => c.at >= window.start && c.at <= window.end);
         const polls = calls.filter((c) => callKind(c) === "events.list").length;
         const bytes = marks.get(`${name}-end`)! - marks.get(`${name}-start`)!;
+        const requests = requestMarks.get(`${name}-end`)! - requestMarks.get(`${name}-start`)!;
         return {
           calls: calls.length,
+          httpRequestsPerPoll: polls ? requests / polls : null,
           polls: polls / bindings / minutes,
           bytes: bytes / bindings / minutes,
           bytesPerPoll: polls ? bytes / polls : null,
@@ -362,6 +369,7 @@ export const p4Scale: Scenario<P4Params> = {
           externalMiB: round(report.externalMiB, 0),
           activeResources: report.resources,
           callsInPollingWindow: polling.calls,
+          httpRequestsPerPoll: round(polling.httpRequestsPerPoll, 2),
           callsInPushWindow: push.calls,
           pollsPerBindingPerMinute: round(polling.polls, 2),
           channels: google.activeChannels().length,

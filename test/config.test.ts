@@ -22,6 +22,7 @@ describe("configuration (§4)", () => {
       googleOAuthTokenUrl: "https://oauth2.googleapis.com/token",
       googleOAuthAuthUrl: "https://accounts.google.com/o/oauth2/v2/auth",
       googleProjectQuotaPerMinute: 9000,
+      googlePollBatchWindowMs: 100,
       publicUrl: undefined,
       oauthRedirectBaseUrl: undefined,
       caldavEgress: { allowHttp: false, allowedHosts: [] },

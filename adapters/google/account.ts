@@ -7,6 +7,7 @@ import { type RetryPolicy, retryDelayMs } from "../retry-policy.js";
 import { type AdapterError, RateLimited } from "../types.js";
 import { type GoogleSignIn, httpStatus, toAdapterError } from "./errors.js";
 import { getJson } from "./lean-get.js";
+import type { PollBatcher } from "./poll-batcher.js";
 
 export interface GoogleAccountOptions {
   apiRootUrl: string;
@@ -22,6 +23,8 @@ export interface GoogleAccountOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   logger?: Pick<Logger, "debug" | "warn">;
+  /** Carries the polls of all accounts of the project together (poll-batcher.ts); absent: each goes alone. */
+  polls?: PollBatcher;
   /** Every "slow down" answer, retried or not (metrics). */
   onThrottled?: () => void;
 }
@@ -62,15 +65,20 @@ export class GoogleAccount {
     this.pacer = this.options.pacerOf(identity);
   }
 
-  /** A GET of `path` (under the API root) made without the client library (lean-get.ts), for `call`: the poll's request. */
-  leanGet<T>(path: string, query: Record<string, string | number | boolean | undefined>): () => Promise<{ data: T }> {
+  /**
+   * A GET of `path` (under the API root) made without the client library
+   * (lean-get.ts), for `call`. A `poll` may travel in a batch with other
+   * accounts' polls; any other read goes alone.
+   */
+  leanGet<T>(path: string, query: Record<string, string | number | boolean | undefined>, poll = false): () => Promise<{ data: T }> {
     return async () => {
       const url = new URL(path, this.options.apiRootUrl);
       for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
       // The library's client keeps the token and refreshes it when it expires.
       const { token } = await this.options.auth.getAccessToken();
       if (!token) throw new Error("Google gave no access token");
-      return getJson<T>(url, token, this.options.timeoutMs);
+      const { polls } = this.options;
+      return poll && polls ? polls.get<T>(url, token) : getJson<T>(url, token, this.options.timeoutMs);
     };
   }
 

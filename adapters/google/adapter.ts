@@ -91,21 +91,26 @@ export class GoogleAdapter implements CalendarAdapter {
   }
 
   async listChanges(calendarId: string, query: ChangeQuery): Promise<ChangePage> {
+    // The first page of an incremental listing is a poll; a full listing or a later page is work under way.
+    const poll = query.syncToken !== undefined && query.pageToken === undefined;
     // singleEvents and showDeleted must be the same in full and incremental
     // listings; beside a sync token Google forbids timeMin (and orderBy, q, ...).
     const page = await this.account.call(
       "events.list",
       "read",
-      this.account.leanGet<calendar_v3.Schema$Events>(`calendar/v3/calendars/${encodeURIComponent(calendarId)}/events`, {
-        singleEvents: true,
-        showDeleted: true,
-        maxResults: EVENTS_PAGE,
-        fields: LIST_FIELDS,
-        pageToken: query.pageToken,
-        ...(query.syncToken !== undefined ? { syncToken: query.syncToken } : { timeMin: query.windowStart }),
-      }),
-      // The first page of an incremental listing is a poll; a full listing or a later page is work under way.
-      query.syncToken !== undefined && query.pageToken === undefined,
+      this.account.leanGet<calendar_v3.Schema$Events>(
+        `calendar/v3/calendars/${encodeURIComponent(calendarId)}/events`,
+        {
+          singleEvents: true,
+          showDeleted: true,
+          maxResults: EVENTS_PAGE,
+          fields: LIST_FIELDS,
+          pageToken: query.pageToken,
+          ...(query.syncToken !== undefined ? { syncToken: query.syncToken } : { timeMin: query.windowStart }),
+        },
+        poll,
+      ),
+      poll,
     );
     const events: CalendarEvent[] = [];
     const deletedIds: string[] = [];

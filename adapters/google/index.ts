@@ -6,6 +6,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry-policy.js";
 import type { CalendarAdapter } from "../types.js";
 import { GoogleAccount } from "./account.js";
 import { GoogleAdapter } from "./adapter.js";
+import { DEFAULT_POLL_BATCH_WINDOW_MS, PollBatcher } from "./poll-batcher.js";
 import { refreshTokenClient, type ServiceAccountKey, serviceAccountClient } from "./sign-in.js";
 
 export type { RetryPolicy } from "../retry-policy.js";
@@ -27,6 +28,11 @@ export interface GoogleAdapterOptions {
   retry?: Partial<RetryPolicy>;
   /** Per HTTP request. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * How long quiet polls of all accounts are gathered into one batch request
+   * (GOOGLE_POLL_BATCH_WINDOW_MS). Default 100 ms; 0: each poll goes alone.
+   */
+  pollBatchWindowMs?: number;
   /** Told of each account's pacing and throttling (metrics). */
   pacing?: PacingObserver;
   /**
@@ -73,6 +79,8 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
           pacing && ((priority, ms) => pacing.waited("google", "project", priority, ms / 1000)),
         );
   if (project) pacing?.pacerCreated("google", "project", () => project.queued);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const polls = new PollBatcher(options.apiRootUrl, options.pollBatchWindowMs ?? DEFAULT_POLL_BATCH_WINDOW_MS, timeoutMs);
   /**
    * `credential` labels the pacer's calls for the observer: the credential
    * that first opened it (never an address or a token).
@@ -113,7 +121,8 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
         pacerOf: (identity) => pacerOf(identity, credential),
         project,
         retry,
-        timeoutMs: options.timeoutMs ?? 30_000,
+        timeoutMs,
+        polls,
         logger: options.logger,
         onThrottled: pacing && (() => pacing.throttled("google", credential)),
       });

@@ -40,6 +40,10 @@
  *   expands RRULEs (bounded) into instances `<id>_<YYYYMMDDTHHMMSSZ>` (all-day:
  *   `<id>_<YYYYMMDD>`) with `recurringEventId` and `originalStartTime`; writing an
  *   instance stores an exception.
+ * - `POST batch/calendar/v3` — Google's batch endpoint (batch.ts): each part is
+ *   served as the same call made alone (its own authentication, quota, faults,
+ *   `callLog` entry marked with the batch's number), answered in one multipart
+ *   response.
  * - `calendar/v3/channels/stop`. Watch channels POST notifications
  *   (X-Goog-Channel-ID, -Token, -Expiration, X-Goog-Resource-ID, -State `sync`
  *   then `exists`, -URI, X-Goog-Message-Number) to their address; unlike Google,
@@ -52,12 +56,13 @@
  * optional Retry-After, latency, dropped connections; per endpoint, method and
  * path), `invalidateSyncTokens`, `revokeToken`, `expireAccessTokens`,
  * `oauth.*` (consentAs, refuseConsent, addServiceAccount, setDelegation),
- * `setQuota`, `callLog`, `writeCount`, `rateLimitErrors`, `tokenRequests`,
+ * `setQuota`, `callLog`, `writeCount`, `rateLimitErrors`, `tokenRequests`, `httpRequests`, `batchRequests`,
  * `notifications`, and `user.*` to act as the account's owner in Google's UI
  * (no quota, no log, but changes show in the change feed and notify channels).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { type ApiAnswer, type BatchAnswerPart, batchResponse, parseBatch } from "./batch.js";
 import { CalendarState } from "./calendar-state.js";
 import { defaultErrorFor, GoogleApiError, notFound } from "./google-errors.js";
 import { GoogleOAuth, OAuthFailure } from "./oauth.js";
@@ -115,6 +120,8 @@ export interface LoggedCall {
   /** True for event writes (insert, update, patch, delete). */
   write: boolean;
   status: number;
+  /** Set when the call came in a batch request: that request's number (1 for the first batch served). */
+  batch?: number;
 }
 
 export interface FakeGoogle {
@@ -147,6 +154,10 @@ export interface FakeGoogle {
   readonly rateLimitErrors: number;
   /** Calls to the token endpoint. */
   readonly tokenRequests: number;
+  /** HTTP requests to the API (a batch counts once), token endpoint and consent screen not included. */
+  readonly httpRequests: number;
+  /** Batch requests (`POST batch/calendar/v3`) served. */
+  readonly batchRequests: number;
   /** Notifications sent to watch channels. */
   readonly notifications: SentNotification[];
   activeChannels(): WatchChannelRecord[];
@@ -202,11 +213,17 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   let faults: Fault[] = [];
   let rateLimitErrors = 0;
   let tokenRequests = 0;
+  let httpRequests = 0;
+  let batchRequests = 0;
 
-  function takeFault(endpoint: "api" | "token", method: string, path: string): Fault | undefined {
+  /** `pathNamed`: only a fault whose path matches (the batch request: a fault meant for any call falls on its parts). */
+  function takeFault(endpoint: "api" | "token", method: string, path: string, pathNamed = false): Fault | undefined {
     const fault = faults.find(
       (f) =>
-        f.remaining > 0 && (f.endpoint ?? "api") === endpoint && (!f.method || f.method.toUpperCase() === method) && (!f.path || f.path.test(path)),
+        f.remaining > 0 &&
+        (f.endpoint ?? "api") === endpoint &&
+        (!f.method || f.method.toUpperCase() === method) &&
+        (f.path ? f.path.test(path) : !pathNamed),
     );
     if (!fault) return undefined;
     fault.remaining--;
@@ -271,8 +288,8 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     sendJson(res, answer.status, answer.body);
   }
 
-  function authenticate(req: IncomingMessage): string {
-    const email = oauth.authenticate(req.headers.authorization);
+  function authenticate(authorization: string | undefined): string {
+    const email = oauth.authenticate(authorization);
     if (!email) {
       throw new GoogleApiError(401, "authError", "Invalid Credentials", "global", {
         "WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"',
@@ -281,9 +298,21 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     return email;
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
-    const method = req.method ?? "GET";
-    const email = authenticate(req);
+  /** One API call, direct or a part of a batch: its answer, or "reset" for a connection to drop. */
+  async function serveCall(call: ApiCall, batch?: number): Promise<ApiAnswer | "reset"> {
+    let entry: LoggedCall | undefined;
+    const answer = await answerCall(call, batch, (logged) => (entry = logged)).catch((error: unknown) => {
+      const failure = error instanceof GoogleApiError ? error : defaultErrorFor(500);
+      const answer = json(failure.status, failure.body());
+      return { ...answer, headers: { ...answer.headers, ...failure.headers } };
+    });
+    if (entry && answer !== "reset") entry.status = answer.status;
+    return answer;
+  }
+
+  async function answerCall(call: ApiCall, batch: number | undefined, logged: (entry: LoggedCall) => void): Promise<ApiAnswer | "reset"> {
+    const { method, path, query } = call;
+    const email = authenticate(call.authorization);
     const route = matchRoute(method, path);
     const entry: LoggedCall = {
       at: Date.now(),
@@ -294,54 +323,59 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       calendarId: route?.calendarId,
       write: route?.write ?? false,
       status: 0,
+      ...(batch !== undefined ? { batch } : {}),
     };
     callLog.push(entry);
-    res.on("finish", () => (entry.status = res.statusCode));
+    logged(entry);
     if (!withinQuota(email)) {
       rateLimitErrors++;
       throw new GoogleApiError(403, "rateLimitExceeded", "Rate Limit Exceeded", "usageLimits");
     }
     const fault = takeFault("api", method, path);
-    if ((await applyFault(fault)) === "reset") return void req.socket.destroy();
-    if (fault?.answerDelayMs) holdAnswer(res, fault.answerDelayMs);
-    if (!route) throw notFound();
-    const body = ["POST", "PUT", "PATCH"].includes(method) ? parseJson(await readBody(req)) : {};
-    const ifMatch = req.headers["if-match"];
+    if ((await applyFault(fault)) === "reset") return "reset";
+    const answer = route ? routeCall(route, call, email) : Promise.reject(notFound());
+    return { ...(await answer), ...(fault?.answerDelayMs ? { holdMs: fault.answerDelayMs } : {}) };
+  }
+
+  async function routeCall(route: Route, call: ApiCall, email: string): Promise<ApiAnswer> {
+    const { method, query } = call;
+    const body = ["POST", "PUT", "PATCH"].includes(method) ? parseJson(await call.body()) : {};
+    const ifMatch = call.ifMatch;
     const params = Object.fromEntries(query);
     const { calendarId = "", eventId = "" } = route;
     switch (route.name) {
       case "calendarList.list":
-        return sendJson(res, 200, listCalendars(email, params));
+        return json(200, listCalendars(email, params));
       case "calendarList.get":
-        return sendJson(res, 200, listEntry(state.getCalendar(email, calendarId), email));
+        return json(200, listEntry(state.getCalendar(email, calendarId), email));
       case "calendars.insert":
-        return sendJson(res, 200, calendarResource(state.insertCalendar(email, body)));
+        return json(200, calendarResource(state.insertCalendar(email, body)));
       case "calendars.get":
-        return sendJson(res, 200, calendarResource(state.getCalendar(email, calendarId)));
+        return json(200, calendarResource(state.getCalendar(email, calendarId)));
       case "calendars.delete":
         state.deleteCalendar(email, calendarId);
-        return sendEmpty(res);
+        return EMPTY;
       case "events.list":
-        return sendJson(res, 200, partialResponse(state.listEvents(email, calendarId, params), params.fields));
+        return json(200, partialResponse(state.listEvents(email, calendarId, params), params.fields));
       case "events.insert":
-        return sendJson(res, 200, state.insertEvent(email, calendarId, body));
+        return json(200, state.insertEvent(email, calendarId, body));
       case "events.get":
-        return sendJson(res, 200, state.getEvent(email, calendarId, eventId));
+        return json(200, state.getEvent(email, calendarId, eventId));
       case "events.update":
-        return sendJson(res, 200, state.updateEvent(email, calendarId, eventId, body, ifMatch));
+        return json(200, state.updateEvent(email, calendarId, eventId, body, ifMatch));
       case "events.patch":
-        return sendJson(res, 200, state.patchEvent(email, calendarId, eventId, body, ifMatch));
+        return json(200, state.patchEvent(email, calendarId, eventId, body, ifMatch));
       case "events.delete":
         state.deleteEvent(email, calendarId, eventId, ifMatch);
-        return sendEmpty(res);
+        return EMPTY;
       case "events.move":
         if (!params.destination) throw new GoogleApiError(400, "required", "Required parameter: destination");
-        return sendJson(res, 200, state.moveEvent(email, calendarId, eventId, params.destination));
+        return json(200, state.moveEvent(email, calendarId, eventId, params.destination));
       case "events.watch": {
         const calendar = state.getCalendar(email, calendarId);
         const resourceUri = `${rootUrl}calendar/v3/calendars/${encodeURIComponent(calendar.id)}/events`;
         const channel = channels.open(email, calendar.id, resourceUri, body);
-        return sendJson(res, 200, {
+        return json(200, {
           kind: "api#channel",
           id: channel.id,
           resourceId: channel.resourceId,
@@ -352,8 +386,64 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       }
       case "channels.stop":
         channels.stop(email, body);
-        return sendEmpty(res);
+        return EMPTY;
     }
+    throw notFound();
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    httpRequests++;
+    const call: ApiCall = {
+      method: req.method ?? "GET",
+      path,
+      query,
+      authorization: req.headers.authorization,
+      ifMatch: req.headers["if-match"] as string | undefined,
+      body: () => readBody(req),
+    };
+    const answer = await serveCall(call);
+    if (answer === "reset") return void req.socket.destroy();
+    if (answer.holdMs) holdAnswer(res, answer.holdMs);
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+  }
+
+  /**
+   * Google's batch endpoint: each part is served as the call it carries
+   * (its own authentication, quota, faults and log entry) and answered in
+   * the multipart response, in the order of the parts. A fault matches the
+   * batch request itself only when its `path` matches the batch path; a
+   * dropped connection of any part drops the whole batch.
+   */
+  async function handleBatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    httpRequests++;
+    const batch = ++batchRequests;
+    const fault = takeFault("api", "POST", BATCH_PATH, true);
+    if ((await applyFault(fault)) === "reset") return void req.socket.destroy();
+    const requests = parseBatch(req.headers, await readBody(req));
+    let holdMs = fault?.answerDelayMs ?? 0;
+    const parts: BatchAnswerPart[] = [];
+    for (const request of requests) {
+      const target = new URL(request.target, "http://fake");
+      const answer = await serveCall(
+        {
+          method: request.method,
+          path: target.pathname.replace(/^\//, ""),
+          query: target.searchParams,
+          authorization: request.headers.authorization,
+          ifMatch: request.headers["if-match"],
+          body: async () => request.body,
+        },
+        batch,
+      );
+      if (answer === "reset") return void req.socket.destroy();
+      holdMs = Math.max(holdMs, answer.holdMs ?? 0);
+      parts.push({ contentId: request.contentId, ...answer });
+    }
+    if (holdMs) holdAnswer(res, holdMs);
+    const answer = batchResponse(parts);
+    res.writeHead(200, { "Content-Type": answer.contentType });
+    res.end(answer.body);
   }
 
   /** Google's `fields` (partial response), top-level names only: `items(id,etag)` keeps `items` whole. */
@@ -386,7 +476,9 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
         ? handleToken(req, res, path)
         : path === AUTHORIZE_PATH && req.method === "GET"
           ? Promise.resolve(handleAuthorize(res, url.searchParams))
-          : handleApi(req, res, path, url.searchParams);
+          : path === BATCH_PATH && req.method === "POST"
+            ? handleBatch(req, res)
+            : handleApi(req, res, path, url.searchParams);
     handler.catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;
       if (error instanceof GoogleApiError) return sendJson(res, error.status, error.body(), error.headers);
@@ -459,6 +551,12 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     get tokenRequests() {
       return tokenRequests;
     },
+    get httpRequests() {
+      return httpRequests;
+    },
+    get batchRequests() {
+      return batchRequests;
+    },
     notifications: channels.sent,
     activeChannels: () => channels.active(),
     user,
@@ -478,6 +576,24 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
 }
 
 const AUTHORIZE_PATH = "o/oauth2/v2/auth";
+const BATCH_PATH = "batch/calendar/v3";
+
+/** An API call as the handlers read it, whether it came alone or in a batch. */
+interface ApiCall {
+  method: string;
+  /** Under rootUrl, without query. */
+  path: string;
+  query: URLSearchParams;
+  authorization: string | undefined;
+  ifMatch: string | undefined;
+  body(): Promise<string>;
+}
+
+const EMPTY: ApiAnswer = { status: 204, headers: {}, body: "" };
+
+function json(status: number, body: unknown): ApiAnswer {
+  return { status, headers: { "Content-Type": "application/json; charset=UTF-8" }, body: JSON.stringify(body) };
+}
 
 interface Route {
   name: string;
@@ -548,9 +664,4 @@ function parseJson(text: string): Record<string, never> {
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "Content-Type": "application/json; charset=UTF-8", ...headers });
   res.end(JSON.stringify(body));
-}
-
-function sendEmpty(res: ServerResponse): void {
-  res.writeHead(204);
-  res.end();
 }
