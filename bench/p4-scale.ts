@@ -6,7 +6,7 @@
 // are its own; the fake Google server stays in the bench process and counts
 // the polls and the bytes on its connections.
 import { fork } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { fileURLToPath } from "node:url";
 import { inArray } from "drizzle-orm";
@@ -28,6 +28,7 @@ import {
   round,
   SECRET_KEY,
   seedBindings,
+  serviceFlags,
   sleep,
   startWebhookServer,
   waitUntil,
@@ -245,12 +246,6 @@ if (process.argv.includes("--p4-child")) {
   });
 }
 
-/** The V8 flags `npm start` (and the image) runs the service with: the defaults are what is measured. */
-function startFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> };
-  return scripts.start.match(/--max-[a-z-]+=\d+/g) ?? [];
-}
-
 export const p4Scale: Scenario<P4Params> = {
   id: "p4",
   title: "P4 scale (idle)",
@@ -300,7 +295,7 @@ export const p4Scale: Scenario<P4Params> = {
       /** HTTP requests the fake served by each mark: a batch of polls is one. */
       const requestMarks = new Map<string, number>();
       const worker = fork(fileURLToPath(import.meta.url), ["--p4-child"], {
-        execArgv: ["--import", "tsx", "--expose-gc", ...startFlags(), ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [])],
+        execArgv: ["--import", "tsx", "--expose-gc", ...serviceFlags(), ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [])],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
       const report = await new Promise<ChildReport>((resolve, reject) => {
@@ -376,7 +371,7 @@ export const p4Scale: Scenario<P4Params> = {
           rateLimitErrors: google.rateLimitErrors,
           startupPacerWaitSeconds: round(report.startupPacerWaitSeconds, 0),
           startupBindingSeconds: round(report.startupBindingSeconds, 0),
-          v8Flags: startFlags().join(" "),
+          v8Flags: serviceFlags().join(" "),
         },
       };
     } finally {

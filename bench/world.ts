@@ -3,6 +3,7 @@
 // engine + Google adapter) against the project's fake Google server on
 // loopback, bulk seeding straight into the tables, and small statistics.
 import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
@@ -55,6 +56,12 @@ export function round(value: number | null, digits = 2): number | null {
   if (value === null || !Number.isFinite(value)) return null;
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/** The V8 flags `npm start` (and the image) runs the service with: a service process in a bench runs with them too. */
+export function serviceFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> };
+  return scripts.start.match(/--max-[a-z-]+=\d+/g) ?? [];
 }
 
 // ------------------------------------------------------------------ database

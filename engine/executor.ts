@@ -6,9 +6,10 @@
 import type { CalendarAdapter, CalendarEvent } from "../adapters/types.js";
 import type { Db } from "../db/database.js";
 import { linksByRemoteIds } from "../db/queries/links.js";
-import { type CommitResult, commitEffects, type Effects } from "../db/queries/sync-effects.js";
+import { type CommitResult, commitEffects, commitLinkEffects, type Effects, sharesCommit } from "../db/queries/sync-effects.js";
 import { taskById } from "../db/queries/tasks.js";
 import type { Action } from "./actions.js";
+import { CommitBatch } from "./commit-batch.js";
 import { effectsOf, failureEffects, failureKey, type RemoteResult } from "./effects.js";
 import type { EngineObserver } from "./engine-observer.js";
 import { eventShows, renderEvent } from "./event-render.js";
@@ -49,12 +50,46 @@ export class Executor {
   /** Something changed under the pass that it could not settle now: run another pass. */
   again = false;
   readonly tally: PassTally = { pushed: 0, pulled: 0, conflicts: 0, failed: 0 };
+  /** Outcomes that write no task commit together (one round trip for the writes in flight). */
+  private readonly batch: CommitBatch;
+  /** Creates whose links recordAhead committed: their calls need no commit of their own before them. */
+  private readonly recordedAhead = new Set<string>();
 
-  constructor(private readonly env: ExecutorEnv) {}
+  constructor(private readonly env: ExecutorEnv) {
+    this.batch = new CommitBatch(env.db, env.bindingId);
+  }
+
+  /**
+   * Records the links of the creates among `actions` ahead of their calls, in
+   * one commit, as each create would record its own (see perform): a create
+   * recorded but never made is made by the next pass, as after a crash. If
+   * that commit fails, each create records its own link as usual.
+   */
+  async recordAhead(actions: (Action | null)[]): Promise<void> {
+    const creates = actions.filter((action) => action?.kind === "create");
+    const effects = creates.map((action) => this.aheadOf(action));
+    if (effects.length === 0) return;
+    try {
+      await commitLinkEffects(this.env.db, this.env.bindingId, effects);
+    } catch {
+      return;
+    }
+    for (const action of creates) this.recordedAhead.add(action.task.id);
+    for (const each of effects) this.env.observer?.committed(this.env.adapter.provider, each);
+  }
+
+  /** A create's link before its call: the event is known (etag unknown) from then on. */
+  private aheadOf(action: Extract<Action, { kind: "create" }>): Effects {
+    const { calendarId, adapter } = this.env;
+    const remoteId = adapter.eventIdForTask(action.task.id, calendarId);
+    return { link: { taskId: action.task.id, calendarId, remoteId, etag: null, syncedVersion: action.task.version } };
+  }
 
   /** Every commit of an action's effects goes through here, so the pass's tally and the observer see them all. */
   private async save(effects: Effects): Promise<CommitResult> {
-    const result = await commitEffects(this.env.db, this.env.bindingId, effects);
+    let result: CommitResult = { ok: true, task: null };
+    if (sharesCommit(effects)) await this.batch.commit(effects);
+    else result = await commitEffects(this.env.db, this.env.bindingId, effects);
     if (!result.ok) return result;
     const { counters, failure } = effects;
     this.tally.pushed += counters?.pushed ?? 0;
@@ -90,9 +125,7 @@ export class Executor {
         const eventId = adapter.eventIdForTask(action.task.id, calendarId);
         // Written ahead: after a crash past this point the event is known (etag unknown), so a deletion of it in the
         // calendar reaches the task, and a create that never happened is tried again (planPush).
-        await this.save({
-          link: { taskId: action.task.id, calendarId, remoteId: eventId, etag: null, syncedVersion: action.task.version },
-        });
+        if (!this.recordedAhead.delete(action.task.id)) await this.save(this.aheadOf(action));
         const result = await adapter.createEvent(calendarId, eventId, action.data);
         // An event already under our id (a crash after the write, an earlier binding): bring it to the task.
         // Its id is the provider's where the provider assigns ids (eventId was the creation key then).

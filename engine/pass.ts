@@ -23,6 +23,12 @@ import { syncWindow } from "./window.js";
 /** Writes one pass keeps in flight: a large import keeps the account's pace; the pacer, not this, sets the rate. */
 const PUSH_CONCURRENCY = 16;
 
+/**
+ * Creates whose links one commit records ahead of their calls (Executor.recordAhead);
+ * the next group's is recorded while this one's calls go out.
+ */
+const AHEAD = 64;
+
 export type PassMode = "full" | "changes" | "push";
 
 export interface PassEnv {
@@ -273,22 +279,36 @@ class Pass {
   async push(failures: OpenFailure[]): Promise<void> {
     const failedAt = new Map(failures.filter((f) => f.taskId && f.taskVersion !== null).map((f) => [f.taskId!, f.taskVersion]));
     const { config, db } = this.env;
-    const pending = await pendingPushes(db, config.binding, this.ctx.window);
-    const actions = pending.filter((p) => failedAt.get(p.task.id) !== p.task.version).map((p) => planPush(p, this.ctx));
+    const pending = (await pendingPushes(db, config.binding, this.ctx.window)).filter((p) => failedAt.get(p.task.id) !== p.task.version);
     let next = 0;
     let written = 0;
-    this.progress?.report("writing", 0, actions.length);
+    this.progress?.report("writing", 0, pending.length);
+    // Planned a group at a time as the writes reach it (the first write waits for 64 plans, not thousands),
+    // the group's creates recorded ahead in one commit; the next group is made ready while this one's calls go out.
+    const groups = new Map<number, Promise<(Action | null)[]>>();
+    const group = (at: number) => {
+      let ready = groups.get(at);
+      if (!ready) {
+        const actions = pending.slice(at * AHEAD, (at + 1) * AHEAD).map((p) => planPush(p, this.ctx));
+        groups.set(at, (ready = this.executor.recordAhead(actions).then(() => actions)));
+      }
+      return ready;
+    };
     const worker = async () => {
-      while (next < actions.length) {
+      while (next < pending.length) {
         if (this.env.noticeWaiting?.()) {
           this.yielded = true;
           return;
         }
-        await this.executor.run(actions[next++]);
-        this.progress?.report("writing", ++written, actions.length);
+        const index = next++;
+        const at = Math.floor(index / AHEAD);
+        if (index % AHEAD === AHEAD / 2 && (at + 1) * AHEAD < pending.length) void group(at + 1);
+        const actions = await group(at);
+        await this.executor.run(actions[index % AHEAD]);
+        this.progress?.report("writing", ++written, pending.length);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PUSH_CONCURRENCY, actions.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(PUSH_CONCURRENCY, pending.length) }, worker));
   }
 }
 

@@ -121,3 +121,68 @@ async function upsertLink(tx: Tx, bindingId: string, taskId: string, syncedVersi
     .values({ taskId, bindingId, ...values })
     .onConflictDoUpdate({ target: [links.taskId, links.bindingId], set: values });
 }
+
+/**
+ * Effects that write no task and record no failure (what a calendar write
+ * leaves: its link, journal lines, counters, a failure resolved) can share a
+ * commit with others: `commitLinkEffects` takes them.
+ */
+export function sharesCommit(effects: Effects): boolean {
+  return !effects.task && !(effects.failure && "record" in effects.failure);
+}
+
+/** A row for jsonb_to_recordset: a missing value is SQL NULL there, where a JSON null in a jsonb column would stay 'null'. */
+function row(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null && value !== undefined));
+}
+
+/**
+ * Several items' effects (each `sharesCommit`, no two on one task) in one
+ * statement, so one transaction and one round trip: writable CTEs over JSON
+ * rows. An import of thousands of events makes two commits per event (the
+ * link recorded ahead, then the outcome); one round trip for many of them is
+ * what keeps the database off the writes' critical path. All or nothing: the
+ * caller commits the items one by one when this throws, so one bad item
+ * fails alone.
+ */
+export async function commitLinkEffects(db: Db, bindingId: string, items: Effects[]): Promise<void> {
+  const upserts: Record<string, unknown>[] = [];
+  const drops: string[] = [];
+  const entries: Record<string, unknown>[] = [];
+  const resolves: string[] = [];
+  const sum: Record<Counter, number> = { pushed: 0, pulled: 0, conflicts: 0 };
+  for (const effects of items) {
+    const link = effects.link;
+    if (link && "drop" in link) drops.push(link.drop);
+    else if (link) {
+      if (!link.taskId || link.syncedVersion === "written") throw new Error("a link write needs its task");
+      upserts.push(row({ ...link }));
+    }
+    for (const entry of effects.journal ?? []) entries.push(row({ ...entry }));
+    for (const [name, by] of Object.entries(effects.counters ?? {})) sum[name as Counter] += by ?? 0;
+    if (effects.failure && "resolve" in effects.failure) resolves.push(effects.failure.resolve);
+  }
+  const json = (value: unknown) => JSON.stringify(value);
+  await db.execute(sql`
+    with dropped as (
+      delete from links where binding_id = ${bindingId} and task_id in (select d::uuid from jsonb_array_elements_text(${json(drops)}::jsonb) d)
+    ), upserted as (
+      insert into links (task_id, binding_id, calendar_id, remote_id, etag, synced_version, remote_updated, resource, shown, read_only, updated_at)
+      select l."taskId", ${bindingId}, l."calendarId", l."remoteId", l.etag, l."syncedVersion", l."remoteUpdated", l.resource, l.shown,
+             coalesce(l."readOnly", false), now()
+        from jsonb_to_recordset(${json(upserts)}::jsonb) as l("taskId" uuid, "calendarId" text, "remoteId" text, etag text,
+             "syncedVersion" bigint, "remoteUpdated" text, resource jsonb, shown jsonb, "readOnly" boolean)
+      on conflict (task_id, binding_id) do update set calendar_id = excluded.calendar_id, remote_id = excluded.remote_id,
+             etag = excluded.etag, synced_version = excluded.synced_version, remote_updated = excluded.remote_updated,
+             resource = excluded.resource, shown = excluded.shown, read_only = excluded.read_only, updated_at = excluded.updated_at
+    ), logged as (
+      insert into journal (binding_id, direction, action, task_id, remote_id, outcome, detail)
+      select ${bindingId}, j.direction, j.action, j."taskId", j."remoteId", j.outcome, j.detail
+        from jsonb_to_recordset(${json(entries)}::jsonb) as j(direction text, action text, "taskId" uuid, "remoteId" text, outcome text, detail text)
+    ), resolved as (
+      update sync_failures set resolved_at = now()
+       where binding_id = ${bindingId} and resolved_at is null and item in (select jsonb_array_elements_text(${json(resolves)}::jsonb))
+    )
+    update binding_state set pushed = pushed + ${sum.pushed}::int, pulled = pulled + ${sum.pulled}::int, conflicts = conflicts + ${sum.conflicts}::int
+     where binding_id = ${bindingId} and ${sum.pushed + sum.pulled + sum.conflicts}::int > 0`);
+}
