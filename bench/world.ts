@@ -281,7 +281,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export interface WebhookServer {
+interface WebhookServer {
   /** The server's address, under which the fake's watch channels post (webhooks/google): give it to the supervisor. */
   webhookBaseUrl: string;
   /** The app to serve, once the supervisor it needs exists. */
@@ -290,7 +290,7 @@ export interface WebhookServer {
 }
 
 /** An HTTP server for push notices, started first: the supervisor needs its address, the app needs the supervisor. */
-export async function startWebhookServer(): Promise<WebhookServer> {
+async function startWebhookServer(): Promise<WebhookServer> {
   let app: ReturnType<typeof createApp> | undefined;
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: (request) => app!.fetch(request), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
