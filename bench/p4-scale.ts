@@ -5,16 +5,18 @@
 // build started with `npm start`'s V8 flags, configured by its environment,
 // on data the bench seeded before it started; the bench reads it from outside
 // (/proc for memory and CPU, GET /metrics for the JS heap and the pacers, the
-// database or /metrics for actor states). The fake Google server stays in the
+// database or /metrics for actor states). Its inspector (loopback) lets the
+// bench collect garbage before reading the heap, so that the heap read is the
+// live data, and profile an idle window. The fake Google server stays in the
 // bench process and counts the polls and the bytes on its connections.
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE } from "../config.js";
 import { type FakeGoogle, startFakeGoogle } from "../testkit/fake-google/server.js";
 import { freePort } from "../testkit/ports.js";
-import { type Exposition, total } from "../testkit/prometheus-text.js";
-import { monotonicMicros, writeProfileWindow } from "./cpu-profile-window.js";
+import { total } from "../testkit/prometheus-text.js";
+import { InspectorSession } from "./inspector-session.js";
 import { cpuSecondsOf, memoryOf } from "./proc-stats.js";
 import type { Scenario } from "./scenario.js";
 import { type ServiceData, seedServiceData } from "./service-data.js";
@@ -49,25 +51,31 @@ interface MemorySample {
   externalMiB: number;
 }
 
-/**
- * The least heap in use over three scrapes (the service cannot be asked to
- * collect its garbage: the floor is the nearest to its live data), and resident
- * memory read from /proc after them.
- */
-async function memorySample(service: ServiceProcess): Promise<MemorySample> {
-  let least: Exposition | null = null;
-  for (let i = 0; i < 3; i++) {
-    if (i > 0) await sleep(500);
-    const metrics = await service.metrics();
-    if (!least || total(metrics, "nodejs_heap_size_used_bytes") < total(least, "nodejs_heap_size_used_bytes")) least = metrics;
-  }
+/** A running service and the bench's inspector session with it. */
+interface Inspected {
+  service: ServiceProcess;
+  inspector: InspectorSession;
+}
+
+/** Starts the service with its inspector on a loopback port, and connects to it once it listens. */
+async function startInspected(env: Record<string, string>, port: number, nodeFlags: string[], name: string): Promise<Inspected> {
+  const inspectPort = await freePort();
+  const service = startServiceProcess({ env, port, nodeFlags: [...nodeFlags, `--inspect=127.0.0.1:${inspectPort}`], name });
+  await service.listening(120_000);
+  return { service, inspector: await InspectorSession.connect(inspectPort) };
+}
+
+/** Memory after a full garbage collection (the live heap, as GET /metrics then reports it), resident memory from /proc. */
+async function memorySample({ service, inspector }: Inspected): Promise<MemorySample> {
+  await inspector.post("HeapProfiler.collectGarbage");
+  const metrics = await service.metrics();
   const memory = memoryOf(service.pid);
-  if (!memory || !least) throw new Error("the service process is gone");
+  if (!memory) throw new Error("the service process is gone");
   return {
     ...memory,
-    heapUsedMiB: total(least, "nodejs_heap_size_used_bytes") / MiB,
-    heapTotalMiB: total(least, "nodejs_heap_size_total_bytes") / MiB,
-    externalMiB: total(least, "nodejs_external_memory_bytes") / MiB,
+    heapUsedMiB: total(metrics, "nodejs_heap_size_used_bytes") / MiB,
+    heapTotalMiB: total(metrics, "nodejs_heap_size_total_bytes") / MiB,
+    externalMiB: total(metrics, "nodejs_external_memory_bytes") / MiB,
   };
 }
 
@@ -119,35 +127,43 @@ async function settle(
 interface IdleWindow {
   start: number;
   end: number;
-  fromUs: number;
-  toUs: number;
   cpuPercent: number;
   bytes: number;
   /** Mean of taskcal_poll_interval_seconds over the window, as the service measured it. */
   servicePollIntervalSeconds: number | null;
 }
 
-/** CPU the service used while idle for `seconds` (% of one core), and the fake's traffic meanwhile; the scrapes stay outside the window. */
-async function idleWindow(service: ServiceProcess, google: FakeGoogle, seconds: number): Promise<IdleWindow> {
+/**
+ * CPU the service used while idle for `seconds` (% of one core), and the
+ * fake's traffic meanwhile; the scrapes stay outside the window. With
+ * BENCH_P4_CPU_PROFILE=<dir>, the window (and only it) is profiled into
+ * `<dir>/p4-<name>.cpuprofile`.
+ */
+async function idleWindow({ service, inspector }: Inspected, google: FakeGoogle, name: string, seconds: number): Promise<IdleWindow> {
+  const profileDir = process.env.BENCH_P4_CPU_PROFILE;
   const before = await service.metrics();
+  if (profileDir) {
+    await inspector.post("Profiler.enable");
+    await inspector.post("Profiler.start");
+  }
   const cpuBefore = cpuSecondsOf(service.pid);
   const bytesBefore = google.trafficBytes();
   const start = Date.now();
-  const fromUs = monotonicMicros();
   await sleep(seconds * 1000);
   const cpuAfter = cpuSecondsOf(service.pid);
-  const toUs = monotonicMicros();
   const end = Date.now();
   const bytes = google.trafficBytes() - bytesBefore;
+  if (profileDir) {
+    const { profile } = await inspector.post<{ profile: unknown }>("Profiler.stop");
+    writeFileSync(join(profileDir, `p4-${name}.cpuprofile`), JSON.stringify(profile));
+  }
   const after = await service.metrics();
   const pulls = total(after, "taskcal_poll_interval_seconds_count") - total(before, "taskcal_poll_interval_seconds_count");
   const pulled = total(after, "taskcal_poll_interval_seconds_sum") - total(before, "taskcal_poll_interval_seconds_sum");
   return {
     start,
     end,
-    fromUs,
-    toUs,
-    cpuPercent: ((cpuAfter - cpuBefore) * 100 * 1e6) / (toUs - fromUs),
+    cpuPercent: ((cpuAfter - cpuBefore) * 100 * 1000) / (end - start),
     bytes,
     servicePollIntervalSeconds: pulls > 0 ? pulled / pulls : null,
   };
@@ -211,10 +227,9 @@ export const p4Scale: Scenario<P4Params> = {
     buildService();
     const google = await startFakeGoogle();
     const work = mkdtempSync(join(tmpdir(), "taskcal-p4-"));
-    const profileDir = process.env.BENCH_P4_CPU_PROFILE;
     const snapshotDir = process.env.BENCH_P4_HEAP_SNAPSHOT;
     let data: ServiceData | undefined;
-    let service: ServiceProcess | undefined;
+    let running: Inspected | undefined;
     try {
       const accounts = Math.ceil(params.bindings / params.perAccount);
       const bindings = accounts * params.perAccount;
@@ -246,25 +261,20 @@ export const p4Scale: Scenario<P4Params> = {
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
       };
       const extraFlags = process.env.BENCH_CHILD_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
-      /** Node flags of one service process: with BENCH_P4_CPU_PROFILE, a whole-life profile the bench cuts to its window. */
-      const flagsFor = (name: string) => [
-        ...extraFlags,
-        ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(work, `profile-${name}`)}`] : []),
-        ...(snapshotDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`] : []),
-      ];
+      const nodeFlags = [...extraFlags, ...(snapshotDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`] : [])];
       if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
       const deadline = performance.now() + params.startupTimeoutSeconds * 1000;
 
       // Polling alone: no PUBLIC_URL, so no push channels.
       const spawnedAt = Date.now();
-      service = startServiceProcess({ env, port: await freePort(), nodeFlags: flagsFor("polling"), name: "p4 service" });
-      await service.listening(120_000);
+      running = await startInspected(env, await freePort(), nodeFlags, "p4 service");
+      let { service } = running;
       const readySeconds = (Date.now() - spawnedAt) / 1000;
       const first = await settle("the first half", data, service, firstAccounts * params.perAccount, { deadline });
       const firstEnd = Date.now();
       const firstSeconds = (firstEnd - spawnedAt) / 1000;
       await sleep(1_000);
-      const half = await memorySample(service);
+      const half = await memorySample(running);
       const enabledAt = Date.now();
       await data.enableOperators(service, later);
       const second = await settle("every binding", data, service, bindings, { deadline });
@@ -275,22 +285,16 @@ export const p4Scale: Scenario<P4Params> = {
       const afterStartup = await service.metrics();
       progress(`p4: ${bindings} bindings ${startupComplete ? "incremental" : "not all incremental"} after ${startupSeconds.toFixed(1)} s`);
       await sleep(1_000);
-      const full = await memorySample(service);
-      const polling = await idleWindow(service, google, params.idleSeconds);
-      const afterPolling = await memorySample(service);
+      const full = await memorySample(running);
+      const polling = await idleWindow(running, google, "polling", params.idleSeconds);
+      const afterPolling = await memorySample(running);
       if (snapshotDir) await heapSnapshot(service, snapshotDir, `p4-${bindings}x${params.perAccount}`);
-      await service.stop();
-      if (profileDir) writeProfileWindow(join(work, "profile-polling"), polling, join(profileDir, "p4-polling.cpuprofile"));
+      await stop(running);
 
       // Push channels: the same bindings, the service restarted with an address the fake's channels notify.
       const port = await freePort();
-      service = startServiceProcess({
-        env: { ...env, PUBLIC_URL: `http://127.0.0.1:${port}/` },
-        port,
-        nodeFlags: flagsFor("push"),
-        name: "p4 service (push)",
-      });
-      await service.listening(120_000);
+      running = await startInspected({ ...env, PUBLIC_URL: `http://127.0.0.1:${port}/` }, port, nodeFlags, "p4 service (push)");
+      ({ service } = running);
       const opened = await settle("push channels", data, service, bindings, {
         deadline: performance.now() + params.startupTimeoutSeconds * 1000,
         channels: true,
@@ -298,10 +302,9 @@ export const p4Scale: Scenario<P4Params> = {
       // Each channel's first notice and the pull after opening it settle before the window.
       await sleep(Math.max(3_000, params.pollIntervalSeconds * 1000 * 1.5));
       progress("p4: push channels open");
-      const push = await idleWindow(service, google, params.pushIdleSeconds);
+      const push = await idleWindow(running, google, "push", params.pushIdleSeconds);
       const afterPush = memoryOf(service.pid);
-      await service.stop();
-      if (profileDir) writeProfileWindow(join(work, "profile-push"), push, join(profileDir, "p4-push.cpuprofile"));
+      await stop(running);
 
       const perBindingPerMinute = (window: IdleWindow) => {
         const minutes = (window.end - window.start) / 60_000;
@@ -374,13 +377,18 @@ export const p4Scale: Scenario<P4Params> = {
         },
       };
     } finally {
-      await service?.stop();
+      if (running) await stop(running);
       await data?.release();
       await google.close();
       rmSync(work, { recursive: true, force: true });
     }
   },
 };
+
+async function stop({ service, inspector }: Inspected): Promise<void> {
+  inspector.close();
+  await service.stop();
+}
 
 function roundAll(sample: MemorySample): Record<string, number | null> {
   return Object.fromEntries(Object.entries(sample).map(([key, value]) => [key, round(value, 0)]));

@@ -45,10 +45,10 @@ export interface ServiceProcessOptions {
 export function startServiceProcess(options: ServiceProcessOptions): ServiceProcess {
   const child = spawn(process.execPath, [...startFlags(), ...(options.nodeFlags ?? []), "dist/main.js"], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(options.port), HOST: "127.0.0.1", ...options.env },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
   // pino logs to stdout; stdout of the bench carries only its result table.
-  child.stdout!.on("data", (chunk: Buffer) => process.stderr.write(`[${options.name}] ${chunk}`));
+  for (const stream of [child.stdout!, child.stderr!]) stream.on("data", (chunk: Buffer) => process.stderr.write(`[${options.name}] ${chunk}`));
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
   const url = `http://127.0.0.1:${options.port}`;
   let gone = false;
