@@ -94,6 +94,23 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
   };
   // Identities compare as Google compares e-mails: without regard to case.
   const pacerOf = (identity: string, credential: string) => pacerFor(`account:${identity.toLowerCase()}`, credential);
+  /**
+   * The pacer of the account a refresh token turned out to be. The first
+   * credential of that account to learn it lends its own pacer (the calls
+   * waiting keep their places), paced from then on by the account's shared
+   * budget: one pacer per account, not one per credential left behind beside
+   * the account's (with thousands of accounts, each spare pacer was about a
+   * kilobyte of heap).
+   */
+  const joinAccount = (identity: string, credentialKey: string, credential: string) => {
+    const own = pacers.get(credentialKey);
+    pacers.delete(credentialKey);
+    const key = `account:${identity.toLowerCase()}`;
+    if (!own || pacers.has(key)) return pacerOf(identity, credential);
+    pacers.set(key, own);
+    if (options.budgetFor) own.shareBudget(options.budgetFor(key, () => requestsPerMinute));
+    return own;
+  };
 
   const factory = (credentials: GoogleAccountCredentials, credential = "unnamed"): CalendarAdapter => {
     const delegated = "serviceAccount" in credentials;
@@ -110,7 +127,7 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
           : refreshTokenClient(credentials, options.tokenUrl),
         signIn: delegated ? "service-account" : "refresh-token",
         pacer: delegated ? pacerOf(credentials.subject, credential) : pacerFor(`credential:${accountKey}`, credential),
-        pacerOf: (identity) => pacerOf(identity, credential),
+        pacerOf: (identity) => (delegated ? pacerOf(identity, credential) : joinAccount(identity, `credential:${accountKey}`, credential)),
         project,
         retry,
         timeoutMs: options.timeoutMs ?? 30_000,
