@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { OAuth2Client } from "google-auth-library";
 import type { Logger } from "pino";
 import { type CallBudget, Pacer } from "../pacer.js";
 import type { PacingObserver } from "../pacing-observer.js";
@@ -61,6 +62,8 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const pacers = new Map<string, Pacer>();
   const accounts = new Map<string, GoogleAccount>();
+  /** The HTTP client every refresh-token client shares (refreshTokenClient). */
+  let transporter: OAuth2Client["transporter"] | undefined;
   const { pacing } = options;
   // One more pacer that every call also waits for, after its account's: writes still go first.
   const project =
@@ -120,11 +123,14 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
       : digest(credentials.clientId, credentials.clientSecret, credentials.refreshToken);
     let account = accounts.get(accountKey);
     if (!account) {
+      const auth = delegated
+        ? serviceAccountClient(credentials.serviceAccount, credentials.subject, options.tokenUrl)
+        : refreshTokenClient(credentials, options.tokenUrl, transporter);
+      // Service accounts' clients keep their own: each redirects its token requests (serviceAccountClient).
+      if (!delegated) transporter ??= auth.transporter;
       account = new GoogleAccount({
         apiRootUrl: options.apiRootUrl,
-        auth: delegated
-          ? serviceAccountClient(credentials.serviceAccount, credentials.subject, options.tokenUrl)
-          : refreshTokenClient(credentials, options.tokenUrl),
+        auth,
         signIn: delegated ? "service-account" : "refresh-token",
         pacer: delegated ? pacerOf(credentials.subject, credential) : pacerFor(`credential:${accountKey}`, credential),
         pacerOf: (identity) => (delegated ? pacerOf(identity, credential) : joinAccount(identity, `credential:${accountKey}`, credential)),
