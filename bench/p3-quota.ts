@@ -15,6 +15,7 @@ import { SecretBox } from "../db/secret-box.js";
 import { Supervisor } from "../engine/supervisor.js";
 import { type LoggedCall, startFakeGoogle } from "../testkit/fake-google/server.js";
 import type { Scenario } from "./scenario.js";
+import { startFlags } from "./service-process.js";
 import {
   acquireDatabase,
   closeDatabases,
@@ -25,7 +26,6 @@ import {
   round,
   SECRET_KEY,
   seedBindings,
-  serviceFlags,
   startWorld,
   waitUntil,
 } from "./world.js";
@@ -108,7 +108,7 @@ async function runApart(
   try {
     const token = google.addAccount("operator0@bench.example");
     const worker = fork(fileURLToPath(import.meta.url), ["--p3-child"], {
-      execArgv: ["--import", "tsx", ...serviceFlags()],
+      execArgv: ["--import", "tsx", ...startFlags()],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const serviceCpuSeconds = await new Promise<number>((resolve, reject) => {

@@ -1,38 +1,27 @@
 // P4 scale: many bindings in one service process, idle: resident memory, the
 // memory each binding adds, CPU time, and polling calls and bytes per binding
 // per minute, first with polling alone, then with push channels (polling
-// becomes a backstop, R17). The service (database, engine, adapters, and the
-// webhook's HTTP server) runs in a child process so that its memory and CPU
-// are its own; the fake Google server stays in the bench process and counts
-// the polls and the bytes on its connections.
-import { fork } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { Session } from "node:inspector/promises";
-import { fileURLToPath } from "node:url";
-import { inArray } from "drizzle-orm";
-import { registerBuiltInProviders } from "../adapters/built-in.js";
-import { ProviderRegistry } from "../adapters/registry.js";
-import { createApp } from "../api/app.js";
+// becomes a backstop, R17). The service runs as users run it: the compiled
+// build started with `npm start`'s V8 flags, configured by its environment,
+// on data the bench seeded before it started; the bench reads it from outside
+// (/proc for memory and CPU, GET /metrics for the JS heap and the pacers, the
+// database or /metrics for actor states). Its inspector (loopback) lets the
+// bench collect garbage before reading the heap, so that the heap read is the
+// live data, and profile an idle window. The fake Google server stays in the
+// bench process and counts the polls and the bytes on its connections.
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE } from "../config.js";
-import { operators } from "../db/schema.js";
-import { SecretBox } from "../db/secret-box.js";
-import { Supervisor } from "../engine/supervisor.js";
-import { startFakeGoogle } from "../testkit/fake-google/server.js";
+import { type FakeGoogle, startFakeGoogle } from "../testkit/fake-google/server.js";
+import { freePort } from "../testkit/ports.js";
+import { total } from "../testkit/prometheus-text.js";
+import { InspectorSession } from "./inspector-session.js";
+import { cpuSecondsOf, memoryOf } from "./proc-stats.js";
 import type { Scenario } from "./scenario.js";
-import {
-  ADMIN_TOKEN,
-  acquireDatabase,
-  callKind,
-  closeDatabases,
-  logger,
-  round,
-  SECRET_KEY,
-  seedBindings,
-  serviceFlags,
-  sleep,
-  startWebhookServer,
-  waitUntil,
-} from "./world.js";
+import { type ServiceData, seedServiceData } from "./service-data.js";
+import { buildService, type ServiceProcess, startFlags, startServiceProcess } from "./service-process.js";
+import { ADMIN_TOKEN, callKind, databaseKind, progress, round, SECRET_KEY, sleep } from "./world.js";
 
 interface P4Params {
   bindings: number;
@@ -44,206 +33,157 @@ interface P4Params {
   /** The window with push channels open: long enough to see the backstop polls (BACKSTOP_FACTOR × the interval) at small scale. */
   pushIdleSeconds: number;
   pollIntervalSeconds: number;
+  /** How long a start-up may take before the bench measures what there is (the report says start-up did not finish). */
+  startupTimeoutSeconds: number;
 }
 
-interface ChildConfig extends P4Params {
-  rootUrl: string;
-  tokenUrl: string;
-  clientId: string;
-  clientSecret: string;
-  tokens: string[];
+const MiB = 2 ** 20;
+/** Long enough that the service does not warn about it. */
+const SERVICE_ADMIN_TOKEN = `${ADMIN_TOKEN}-0123456789abcdef`;
+
+/** Memory as the machine and V8 see it. */
+interface MemorySample {
+  rssMiB: number;
+  peakRssMiB: number;
+  heapUsedMiB: number;
+  /** The heap V8 has committed (used or not). */
+  heapTotalMiB: number;
+  externalMiB: number;
+}
+
+/** A running service and the bench's inspector session with it. */
+interface Inspected {
+  service: ServiceProcess;
+  inspector: InspectorSession;
+}
+
+/** Starts the service with its inspector on a loopback port, and connects to it once it listens. */
+async function startInspected(env: Record<string, string>, port: number, nodeFlags: string[], name: string): Promise<Inspected> {
+  const inspectPort = await freePort();
+  const service = startServiceProcess({ env, port, nodeFlags: [...nodeFlags, `--inspect=127.0.0.1:${inspectPort}`], name });
+  await service.listening(120_000);
+  return { service, inspector: await InspectorSession.connect(inspectPort) };
+}
+
+/** Memory after a full garbage collection (the live heap, as GET /metrics then reports it), resident memory from /proc. */
+async function memorySample({ service, inspector }: Inspected): Promise<MemorySample> {
+  await inspector.post("HeapProfiler.collectGarbage");
+  const metrics = await service.metrics();
+  const memory = memoryOf(service.pid);
+  if (!memory) throw new Error("the service process is gone");
+  return {
+    ...memory,
+    heapUsedMiB: total(metrics, "nodejs_heap_size_used_bytes") / MiB,
+    heapTotalMiB: total(metrics, "nodejs_heap_size_total_bytes") / MiB,
+    externalMiB: total(metrics, "nodejs_external_memory_bytes") / MiB,
+  };
+}
+
+interface Settled {
+  reached: boolean;
+  seconds: number;
+  /** Seconds each binding waited to be counted, summed over the bindings (sampled at each probe). */
+  bindingSeconds: number;
+}
+
+/**
+ * Waits until `target` bindings are incremental (and, with `channels`, that
+ * many have a push channel open), asking the data every probe interval; gives
+ * up at `deadline` (performance.now()) with what it reached, so that a slow
+ * start-up still ends in a report.
+ */
+async function settle(
+  label: string,
+  data: ServiceData,
+  service: ServiceProcess,
+  target: number,
+  options: { deadline: number; channels?: boolean },
+): Promise<Settled> {
+  const started = performance.now();
+  let last = started;
+  let pending = target;
+  let bindingSeconds = 0;
+  let told = started;
+  for (;;) {
+    const counts = await data.counts(service);
+    const now = performance.now();
+    bindingSeconds += (pending * (now - last)) / 1000;
+    last = now;
+    pending = Math.max(0, target - counts.incremental);
+    const done = pending === 0 && (!options.channels || counts.channels >= target);
+    if (done || now > options.deadline) {
+      if (!done) progress(`p4: gave up waiting for ${label}: ${counts.incremental}/${target} incremental, ${counts.channels} channels`);
+      return { reached: done, seconds: (now - started) / 1000, bindingSeconds };
+    }
+    if (now - told > 10_000) {
+      told = now;
+      progress(`p4: ${label}: ${counts.incremental}/${target} incremental, ${counts.channels} channels open`);
+    }
+    if (service.child.exitCode !== null || service.child.signalCode !== null) throw new Error(`the service exited during ${label}`);
+    await sleep(data.probeEveryMs);
+  }
 }
 
 interface IdleWindow {
   start: number;
   end: number;
-  cpuMsPerMinute: number;
-}
-
-interface ChildReport {
-  startupSeconds: number;
-  /** Seconds from enabling a binding until it idles in `incremental`, summed over the bindings. */
-  startupBindingSeconds: number;
-  /** Seconds start-up calls waited on the pacers (account's and project's), summed. */
-  startupPacerWaitSeconds: number;
-  halfHeapMiB: number;
-  halfRssMiB: number;
-  heapUsedMiB: number;
-  rssMiB: number;
-  heapTotalMiB: number;
-  externalMiB: number;
-  /** Open sockets (database, Google keep-alive) and timers when measured. */
-  resources: Record<string, number>;
-  polling: IdleWindow;
-  push: IdleWindow;
-}
-
-type ChildMessage =
-  | { type: "progress"; message: string }
-  | { type: "mark"; name: string }
-  | { type: "report"; report: ChildReport }
-  | { type: "error"; message: string };
-
-const MiB = 2 ** 20;
-
-function send(message: ChildMessage): void {
-  process.send!(message);
-}
-
-function memory() {
-  globalThis.gc?.();
-  const m = process.memoryUsage();
-  return { heap: m.heapUsed / MiB, heapTotal: m.heapTotal / MiB, rss: m.rss / MiB, external: (m.external + m.arrayBuffers) / MiB };
+  cpuPercent: number;
+  bytes: number;
+  /** HTTP requests the fake served in the window (a batch of polls is one). */
+  httpRequests: number;
+  /** Mean of taskcal_poll_interval_seconds over the window, as the service measured it. */
+  servicePollIntervalSeconds: number | null;
 }
 
 /**
- * CPU used by this process per minute while it sits idle for `seconds`; the
- * parent marks the window's traffic. With BENCH_P4_CPU_PROFILE=<dir>, the
- * window (and only it) is profiled into `<dir>/p4-<name>.cpuprofile`.
+ * CPU the service used while idle for `seconds` (% of one core), and the
+ * fake's traffic meanwhile; the scrapes stay outside the window. With
+ * BENCH_P4_CPU_PROFILE=<dir>, the window (and only it) is profiled into
+ * `<dir>/p4-<name>.cpuprofile`.
  */
-async function idleWindow(name: string, seconds: number): Promise<IdleWindow> {
+async function idleWindow({ service, inspector }: Inspected, google: FakeGoogle, name: string, seconds: number): Promise<IdleWindow> {
   const profileDir = process.env.BENCH_P4_CPU_PROFILE;
-  const session = profileDir ? new Session() : null;
-  if (session) {
-    session.connect();
-    await session.post("Profiler.enable");
-    await session.post("Profiler.start");
+  const before = await service.metrics();
+  if (profileDir) {
+    await inspector.post("Profiler.enable");
+    await inspector.post("Profiler.start");
   }
-  send({ type: "mark", name: `${name}-start` });
-  const before = process.resourceUsage();
+  const cpuBefore = cpuSecondsOf(service.pid);
+  const bytesBefore = google.trafficBytes();
+  const requestsBefore = google.httpRequests;
   const start = Date.now();
   await sleep(seconds * 1000);
-  const after = process.resourceUsage();
+  const cpuAfter = cpuSecondsOf(service.pid);
   const end = Date.now();
-  send({ type: "mark", name: `${name}-end` });
-  if (session) {
-    const { profile } = await session.post("Profiler.stop");
-    writeFileSync(`${profileDir}/p4-${name}.cpuprofile`, JSON.stringify(profile));
-    session.disconnect();
+  const bytes = google.trafficBytes() - bytesBefore;
+  // A batch of polls is one request.
+  const httpRequests = google.httpRequests - requestsBefore;
+  if (profileDir) {
+    const { profile } = await inspector.post<{ profile: unknown }>("Profiler.stop");
+    writeFileSync(join(profileDir, `p4-${name}.cpuprofile`), JSON.stringify(profile));
   }
-  const cpuMs = (after.userCPUTime + after.systemCPUTime - before.userCPUTime - before.systemCPUTime) / 1000;
-  return { start, end, cpuMsPerMinute: (cpuMs * 60_000) / (end - start) };
-}
-
-/** The service side, in the child process. */
-async function child(config: ChildConfig): Promise<ChildReport> {
-  const database = await acquireDatabase();
-  const secrets = new SecretBox(SECRET_KEY);
-  const seeded = await seedBindings(database, secrets, {
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    tokens: config.tokens,
-    typesPerOperator: config.perAccount,
-    pollIntervalSeconds: config.pollIntervalSeconds,
-    googleRequestsPerMinute: 500,
-  });
-  const ids = seeded.map((b) => b.bindingId);
-  let pacerWaitSeconds = 0;
-  const pacing = {
-    pacerCreated() {},
-    throttled() {},
-    waited: (_p: string, _c: string, _priority: string, seconds: number) => void (pacerWaitSeconds += seconds),
-  };
-  const providers = registerBuiltInProviders(new ProviderRegistry(), {
-    google: { apiRootUrl: config.rootUrl, tokenUrl: config.tokenUrl, projectRequestsPerMinute: config.projectQuotaPerMinute, pacing },
-  });
-  const makeSupervisor = (webhookBaseUrl?: string) => new Supervisor({ database, providers, secrets, logger, webhookBaseUrl });
-  /** Waits for the actors to idle; adds each one's time from `since` until it was first seen idle to `idleAfter`. */
-  const idleAfter = { seconds: 0 };
-  const allIdle = (supervisor: Supervisor, which: string[], since?: number) => {
-    const waiting = new Set(which);
-    return waitUntil(
-      `${which.length} actors to idle`,
-      () => {
-        for (const id of waiting) {
-          if (!(supervisor.actorStatus(id)?.idle ?? false)) continue;
-          waiting.delete(id);
-          if (since !== undefined) idleAfter.seconds += (Date.now() - since) / 1000;
-        }
-        return waiting.size === 0;
-      },
-      60 * 60_000,
-      250,
-    );
-  };
-
-  // Half the operators first: the memory the other half adds is what a binding costs, start-up costs aside.
-  const operatorIds = [...new Set(seeded.map((b) => b.operatorId))];
-  const later = operatorIds.slice(Math.ceil(operatorIds.length / 2));
-  await database.db.update(operators).set({ syncEnabled: false }).where(inArray(operators.id, later));
-  const laterSet = new Set(later);
-  const first = seeded.filter((b) => !laterSet.has(b.operatorId)).map((b) => b.bindingId);
-
-  let supervisor = makeSupervisor();
-  const started = Date.now();
-  await supervisor.start();
-  await allIdle(supervisor, first, started);
-  const firstIdle = Date.now();
-  await sleep(1_000);
-  const half = memory();
-  const enabled = Date.now();
-  await database.db.update(operators).set({ syncEnabled: true }).where(inArray(operators.id, later));
-  await waitUntil("the other half to spawn", () => ids.every((id) => (supervisor.actorStatus(id)?.state ?? null) !== null), 60 * 60_000, 250);
-  const firstSet = new Set(first);
-  await allIdle(
-    supervisor,
-    ids.filter((id) => !firstSet.has(id)),
-    enabled,
-  );
-  // The pause between the halves (the memory measurement) is the bench's, not start-up's.
-  const startupSeconds = (firstIdle - started + (Date.now() - enabled)) / 1000;
-  const startupPacerWaitSeconds = pacerWaitSeconds;
-  send({ type: "progress", message: `p4: ${ids.length} actors idle after ${startupSeconds.toFixed(1)} s` });
-  await sleep(1_000);
-  const full = memory();
-  const resources: Record<string, number> = {};
-  for (const kind of process.getActiveResourcesInfo()) resources[kind] = (resources[kind] ?? 0) + 1;
-  const polling = await idleWindow("polling", config.idleSeconds);
-  await supervisor.stop();
-
-  // Push channels: the same bindings, restarted with a webhook the fake's channels notify.
-  const server = await startWebhookServer();
-  supervisor = makeSupervisor(server.webhookBaseUrl);
-  server.serve(createApp({ database, secrets, adminToken: ADMIN_TOKEN, logger, engine: supervisor, providers }));
-  await supervisor.start();
-  await allIdle(supervisor, ids);
-  // Each channel's first notice and the pull after opening it settle before the window.
-  await sleep(Math.max(3_000, config.pollIntervalSeconds * 1000 * 1.5));
-  await allIdle(supervisor, ids);
-  send({ type: "progress", message: "p4: push channels open" });
-  const push = await idleWindow("push", config.pushIdleSeconds);
-
-  await supervisor.stop();
-  await server.close();
-  await database.release();
-  await closeDatabases();
+  const after = await service.metrics();
+  const pulls = total(after, "taskcal_poll_interval_seconds_count") - total(before, "taskcal_poll_interval_seconds_count");
+  const pulled = total(after, "taskcal_poll_interval_seconds_sum") - total(before, "taskcal_poll_interval_seconds_sum");
   return {
-    startupSeconds,
-    startupBindingSeconds: idleAfter.seconds,
-    startupPacerWaitSeconds,
-    halfHeapMiB: half.heap,
-    halfRssMiB: half.rss,
-    heapUsedMiB: full.heap,
-    rssMiB: full.rss,
-    heapTotalMiB: full.heapTotal,
-    externalMiB: full.external,
-    resources,
-    polling,
-    push,
+    start,
+    end,
+    cpuPercent: ((cpuAfter - cpuBefore) * 100 * 1000) / (end - start),
+    bytes,
+    httpRequests,
+    servicePollIntervalSeconds: pulls > 0 ? pulled / pulls : null,
   };
 }
 
-if (process.argv.includes("--p4-child")) {
-  process.once("message", (config: ChildConfig) => {
-    child(config).then(
-      (report) => process.send!({ type: "report", report } satisfies ChildMessage, () => process.exit(0)),
-      (error: unknown) =>
-        process.send!(
-          { type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies ChildMessage,
-          () => process.exit(1),
-        ),
-    );
-  });
+/** A heap snapshot of the running service (`--heapsnapshot-signal`), renamed `<dir>/<name>.heapsnapshot`. */
+async function heapSnapshot(service: ServiceProcess, dir: string, name: string): Promise<void> {
+  const before = new Set(readdirSync(dir));
+  service.child.kill("SIGUSR2");
+  let file: string | undefined;
+  while (!(file = readdirSync(dir).find((f) => f.endsWith(".heapsnapshot") && !before.has(f)))) await sleep(200);
+  // The snapshot is written on the service's main thread: once it answers again, the file is whole.
+  await service.listening(600_000);
+  renameSync(join(dir, file), join(dir, `${name}.heapsnapshot`));
 }
 
 export const p4Scale: Scenario<P4Params> = {
@@ -258,6 +198,7 @@ export const p4Scale: Scenario<P4Params> = {
           idleSeconds: 10,
           pushIdleSeconds: 22,
           pollIntervalSeconds: 2,
+          startupTimeoutSeconds: 300,
         }
       : {
           bindings: 10_000,
@@ -266,11 +207,14 @@ export const p4Scale: Scenario<P4Params> = {
           idleSeconds: 60,
           pushIdleSeconds: 120,
           pollIntervalSeconds: 60,
+          startupTimeoutSeconds: 1800,
         },
   runs: (quick) => (quick ? 1 : 2),
   metrics: [
-    { key: "rssMiB", label: "resident memory (service process)", unit: "MiB", digits: 0 },
+    { key: "rssMiB", label: "resident memory (service process, after start-up)", unit: "MiB", digits: 0 },
+    { key: "peakRssMiB", label: "resident memory at its peak (start-up and polling)", unit: "MiB", digits: 0 },
     { key: "heapUsedMiB", label: "JS heap used", unit: "MiB", digits: 0 },
+    { key: "heapTotalMiB", label: "JS heap committed", unit: "MiB", digits: 0 },
     { key: "heapKiBPerBinding", label: "JS heap each binding adds", unit: "KiB", digits: 1 },
     { key: "rssKiBPerBinding", label: "resident memory each binding adds", unit: "KiB", digits: 1 },
     { key: "cpuPercent", label: "CPU while idle, polling alone (% of one core)", unit: "%", digits: 1 },
@@ -281,101 +225,185 @@ export const p4Scale: Scenario<P4Params> = {
     { key: "pushPollsPerBindingPerMinute", label: "polls per binding per minute, push channels open", digits: 3 },
     { key: "pushBytesPerBindingPerMinute", label: "polling bytes per binding per minute, push channels open", unit: "B", digits: 0 },
     { key: "pushCpuPercent", label: "CPU while idle, push channels open (% of one core)", unit: "%", digits: 1 },
-    { key: "startupSeconds", label: "start-up until every actor idles", unit: "s", digits: 1 },
+    { key: "startupSeconds", label: "start-up until every binding is incremental (process start included)", unit: "s", digits: 1 },
     { key: "startupPacerShare", label: "share of each binding's start-up spent waiting on the pacers", digits: 2 },
     { key: "startupCallsPerMinute", label: "Google calls per minute during start-up", digits: 0 },
   ],
   async run(params) {
+    buildService();
     const google = await startFakeGoogle();
+    const work = mkdtempSync(join(tmpdir(), "taskcal-p4-"));
+    const snapshotDir = process.env.BENCH_P4_HEAP_SNAPSHOT;
+    let data: ServiceData | undefined;
+    let running: Inspected | undefined;
     try {
       const accounts = Math.ceil(params.bindings / params.perAccount);
       const bindings = accounts * params.perAccount;
       const tokens = Array.from({ length: accounts }, (_, i) => google.addAccount(`scale${i}@bench.example`));
-      const marks = new Map<string, number>();
-      /** HTTP requests the fake served by each mark: a batch of polls is one. */
-      const requestMarks = new Map<string, number>();
-      const worker = fork(fileURLToPath(import.meta.url), ["--p4-child"], {
-        execArgv: ["--import", "tsx", "--expose-gc", ...serviceFlags(), ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [])],
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      // Half the operators first: the memory the other half adds is what a binding costs, start-up costs aside.
+      const firstAccounts = Math.ceil(accounts / 2);
+      const dataDir = join(work, "data");
+      progress(`p4: seeding ${bindings} bindings on ${accounts} accounts (${databaseKind()})`);
+      data = await seedServiceData({
+        clientId: google.clientId,
+        clientSecret: google.clientSecret,
+        tokens,
+        typesPerOperator: params.perAccount,
+        pollIntervalSeconds: params.pollIntervalSeconds,
+        googleRequestsPerMinute: 500,
+        enabledOperators: firstAccounts,
+        dataDir,
+        adminToken: SERVICE_ADMIN_TOKEN,
       });
-      const report = await new Promise<ChildReport>((resolve, reject) => {
-        worker.on("message", (message: ChildMessage) => {
-          if (message.type === "progress") process.stderr.write(`[bench] ${message.message}\n`);
-          if (message.type === "mark") {
-            marks.set(message.name, google.trafficBytes());
-            requestMarks.set(message.name, google.httpRequests);
-          }
-          if (message.type === "report") resolve(message.report);
-          if (message.type === "error") reject(new Error(`P4 child: ${message.message}`));
-        });
-        worker.on("exit", (code) => reject(new Error(`P4 child exited with ${code}`)));
-        worker.send({
-          ...params,
-          bindings,
-          rootUrl: google.rootUrl,
-          tokenUrl: google.tokenUrl,
-          clientId: google.clientId,
-          clientSecret: google.clientSecret,
-          tokens,
-        } satisfies ChildConfig);
+      const later = [...new Set(data.seeded.filter((b) => b.operator >= firstAccounts).map((b) => b.operatorId))];
+      const env = {
+        ...data.env,
+        DATA_DIR: dataDir,
+        GOOGLE_API_ROOT_URL: google.rootUrl,
+        GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
+        GOOGLE_PROJECT_QUOTA_PER_MINUTE: String(params.projectQuotaPerMinute),
+        ADMIN_TOKEN: SERVICE_ADMIN_TOKEN,
+        SECRET_KEY,
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
+      };
+      const extraFlags = process.env.BENCH_CHILD_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
+      const nodeFlags = [...extraFlags, ...(snapshotDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`] : [])];
+      if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
+      const deadline = performance.now() + params.startupTimeoutSeconds * 1000;
+
+      // Polling alone: no PUBLIC_URL, so no push channels.
+      const spawnedAt = Date.now();
+      running = await startInspected(env, await freePort(), nodeFlags, "p4 service");
+      let { service } = running;
+      const readySeconds = (Date.now() - spawnedAt) / 1000;
+      const first = await settle("the first half", data, service, firstAccounts * params.perAccount, { deadline });
+      const firstEnd = Date.now();
+      const afterFirst = await service.metrics();
+      const firstSeconds = (firstEnd - spawnedAt) / 1000;
+      await sleep(1_000);
+      const half = await memorySample(running);
+      const beforeSecond = await service.metrics();
+      const enabledAt = Date.now();
+      await data.enableOperators(service, later);
+      const second = await settle("every binding", data, service, bindings, { deadline });
+      const secondEnd = Date.now();
+      // The pause between the halves (the memory measurement) is the bench's, not start-up's.
+      const startupSeconds = firstSeconds + (secondEnd - enabledAt) / 1000;
+      const startupComplete = first.reached && second.reached;
+      const afterStartup = await service.metrics();
+      progress(`p4: ${bindings} bindings ${startupComplete ? "incremental" : "not all incremental"} after ${startupSeconds.toFixed(1)} s`);
+      await sleep(1_000);
+      const full = await memorySample(running);
+      const polling = await idleWindow(running, google, "polling", params.idleSeconds);
+      const afterPolling = await memorySample(running);
+      if (snapshotDir) await heapSnapshot(service, snapshotDir, `p4-${bindings}x${params.perAccount}`);
+      await stop(running);
+
+      // Push channels: the same bindings, the service restarted with an address the fake's channels notify.
+      const port = await freePort();
+      running = await startInspected({ ...env, PUBLIC_URL: `http://127.0.0.1:${port}/` }, port, nodeFlags, "p4 service (push)");
+      ({ service } = running);
+      const opened = await settle("push channels", data, service, bindings, {
+        deadline: performance.now() + params.startupTimeoutSeconds * 1000,
+        channels: true,
       });
-      const perBindingPerMinute = (window: IdleWindow, name: string) => {
+      // Each channel's first notice and the pull after opening it settle before the window.
+      await sleep(Math.max(3_000, params.pollIntervalSeconds * 1000 * 1.5));
+      progress("p4: push channels open");
+      const push = await idleWindow(running, google, "push", params.pushIdleSeconds);
+      const afterPush = memoryOf(service.pid);
+      await stop(running);
+
+      const perBindingPerMinute = (window: IdleWindow) => {
         const minutes = (window.end - window.start) / 60_000;
         const calls = google.callLog.filter((c) => c.at >= window.start && c.at <= window.end);
         const polls = calls.filter((c) => callKind(c) === "events.list").length;
-        const bytes = marks.get(`${name}-end`)! - marks.get(`${name}-start`)!;
-        const requests = requestMarks.get(`${name}-end`)! - requestMarks.get(`${name}-start`)!;
         return {
           calls: calls.length,
-          httpRequestsPerPoll: polls ? requests / polls : null,
           polls: polls / bindings / minutes,
-          bytes: bytes / bindings / minutes,
-          bytesPerPoll: polls ? bytes / polls : null,
+          bytes: window.bytes / bindings / minutes,
+          bytesPerPoll: polls ? window.bytes / polls : null,
+          httpRequestsPerPoll: polls ? window.httpRequests / polls : null,
         };
       };
-      const polling = perBindingPerMinute(report.polling, "polling");
-      const startupCalls = google.callLog.filter((c) => c.at < report.polling.start).length;
-      const push = perBindingPerMinute(report.push, "push");
-      // The child enables the second half of the operators after measuring the first.
-      const added = (accounts - Math.ceil(accounts / 2)) * params.perAccount;
+      const pollingRates = perBindingPerMinute(polling);
+      const pushRates = perBindingPerMinute(push);
+      const startupCalls = google.callLog.filter((c) => (c.at >= spawnedAt && c.at <= firstEnd) || (c.at >= enabledAt && c.at <= secondEnd)).length;
+      // Both pacers count: an account's, and the project's all accounts share.
+      // Waits during the two halves' start-ups, not the pause between them (polls' waits during start-up are in).
+      const startupWait = (labels: Record<string, string> = {}) =>
+        [afterFirst, afterStartup].reduce((sum, m) => sum + total(m, "taskcal_pacer_wait_seconds_sum", labels), 0) -
+        total(beforeSecond, "taskcal_pacer_wait_seconds_sum", labels);
+      const pacerWait = startupWait();
+      const projectPacerWait = startupWait({ credential: "project" });
+      const startupBindingSeconds = first.bindingSeconds + second.bindingSeconds;
+      const added = bindings - firstAccounts * params.perAccount;
+      const activeResources = Object.fromEntries(
+        afterStartup.samples.filter((s) => s.name === "nodejs_active_resources").map((s) => [s.labels.type, s.value]),
+      );
       return {
         metrics: {
-          rssMiB: round(report.rssMiB, 0),
-          heapUsedMiB: round(report.heapUsedMiB, 0),
-          heapKiBPerBinding: round(((report.heapUsedMiB - report.halfHeapMiB) * 1024) / added, 1),
-          rssKiBPerBinding: round(((report.rssMiB - report.halfRssMiB) * 1024) / added, 1),
-          cpuPercent: round(report.polling.cpuMsPerMinute / 600, 1),
-          pollsPerBindingPerInterval: round((polling.polls * params.pollIntervalSeconds) / 60, 2),
-          bytesPerPoll: round(polling.bytesPerPoll, 0),
-          bytesPerBindingPerMinute: round(polling.bytes, 0),
-          pushPollsPerBindingPerMinute: round(push.polls, 3),
-          pushBytesPerBindingPerMinute: round(push.bytes, 0),
-          pushCpuPercent: round(report.push.cpuMsPerMinute / 600, 1),
-          startupSeconds: round(report.startupSeconds, 1),
-          startupPacerShare: round(report.startupPacerWaitSeconds / Math.max(1e-9, report.startupBindingSeconds), 2),
-          startupCallsPerMinute: round((startupCalls * 60) / report.startupSeconds, 0),
-          achievedPollIntervalSeconds: round(60 / polling.polls, 1),
+          rssMiB: round(full.rssMiB, 0),
+          peakRssMiB: round(afterPolling.peakRssMiB, 0),
+          heapUsedMiB: round(full.heapUsedMiB, 0),
+          heapTotalMiB: round(full.heapTotalMiB, 0),
+          heapKiBPerBinding: round(((full.heapUsedMiB - half.heapUsedMiB) * 1024) / added, 1),
+          rssKiBPerBinding: round(((full.rssMiB - half.rssMiB) * 1024) / added, 1),
+          cpuPercent: round(polling.cpuPercent, 1),
+          pollsPerBindingPerInterval: round((pollingRates.polls * params.pollIntervalSeconds) / 60, 2),
+          achievedPollIntervalSeconds: round(60 / pollingRates.polls, 1),
+          bytesPerPoll: round(pollingRates.bytesPerPoll, 0),
+          bytesPerBindingPerMinute: round(pollingRates.bytes, 0),
+          pushPollsPerBindingPerMinute: round(pushRates.polls, 3),
+          pushBytesPerBindingPerMinute: round(pushRates.bytes, 0),
+          pushCpuPercent: round(push.cpuPercent, 1),
+          startupSeconds: startupComplete ? round(startupSeconds, 1) : null,
+          startupPacerShare: round(pacerWait / Math.max(1e-9, startupBindingSeconds), 2),
+          startupCallsPerMinute: round((startupCalls * 60) / startupSeconds, 0),
         },
         info: {
           bindings,
           accounts,
+          perAccount: params.perAccount,
+          database: databaseKind(),
+          nodeFlags: [...startFlags(), ...extraFlags].join(" "),
           bindingsAddedForMarginalMemory: added,
-          heapTotalMiB: round(report.heapTotalMiB, 0),
-          externalMiB: round(report.externalMiB, 0),
-          activeResources: report.resources,
-          callsInPollingWindow: polling.calls,
-          httpRequestsPerPoll: round(polling.httpRequestsPerPoll, 2),
-          callsInPushWindow: push.calls,
-          pollsPerBindingPerMinute: round(polling.polls, 2),
+          startupComplete,
+          startupSecondsReached: round(startupSeconds, 1),
+          secondsUntilListening: round(readySeconds, 1),
+          half: roundAll(half),
+          full: roundAll(full),
+          afterPolling: roundAll(afterPolling),
+          afterPushRssMiB: round(afterPush?.rssMiB ?? null, 0),
+          afterPushPeakRssMiB: round(afterPush?.peakRssMiB ?? null, 0),
+          activeResources,
+          callsInPollingWindow: pollingRates.calls,
+          httpRequestsPerPoll: round(pollingRates.httpRequestsPerPoll, 2),
+          callsInPushWindow: pushRates.calls,
+          pollsPerBindingPerMinute: round(pollingRates.polls, 2),
+          servicePollIntervalSeconds: round(polling.servicePollIntervalSeconds, 1),
           channels: google.activeChannels().length,
+          channelsOpenedInTime: opened.reached,
           rateLimitErrors: google.rateLimitErrors,
-          startupPacerWaitSeconds: round(report.startupPacerWaitSeconds, 0),
-          startupBindingSeconds: round(report.startupBindingSeconds, 0),
-          v8Flags: serviceFlags().join(" "),
+          startupPacerWaitSeconds: round(pacerWait, 0),
+          startupProjectPacerWaitSeconds: round(projectPacerWait, 0),
+          startupBindingSeconds: round(startupBindingSeconds, 0),
         },
       };
     } finally {
+      if (running) await stop(running);
+      await data?.release();
       await google.close();
+      rmSync(work, { recursive: true, force: true });
     }
   },
 };
+
+async function stop({ service, inspector }: Inspected): Promise<void> {
+  inspector.close();
+  await service.stop();
+}
+
+function roundAll(sample: MemorySample): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(sample).map(([key, value]) => [key, round(value, 0)]));
+}

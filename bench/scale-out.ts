@@ -3,15 +3,17 @@
 // binding is owned and every actor idles, time until a replica's bindings are
 // owned again after kill -9, Google calls per binding per minute while idle,
 // and each replica's resident memory. The fake Google runs in this process.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { SecretBox } from "../db/secret-box.js";
 import { startFakeGoogle } from "../testkit/fake-google/server.js";
 import { freePort } from "../testkit/ports.js";
+import { memoryOf } from "./proc-stats.js";
 import type { Scenario } from "./scenario.js";
+import { buildService } from "./service-process.js";
 import { ADMIN_TOKEN, acquireDatabase, countKinds, progress, round, SECRET_KEY, seedBindings, sleep, waitUntil } from "./world.js";
 
 interface ScaleOutParams {
@@ -40,16 +42,6 @@ function startReplica(name: string, env: Record<string, string>, port: number): 
   return { name, child, exited };
 }
 
-/** Resident memory of a process, from /proc (Linux). */
-function rssMiB(pid: number): number | null {
-  try {
-    const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-    return Number.isFinite(kib) ? kib / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
 export const scaleOut: Scenario<ScaleOutParams> = {
   id: "scale-out",
   title: "Scale-out: replicas sharing bindings",
@@ -71,7 +63,7 @@ export const scaleOut: Scenario<ScaleOutParams> = {
     return process.env.DATABASE_URL ? null : "replicas need PostgreSQL: set DATABASE_URL";
   },
   async run(p) {
-    execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
+    buildService();
     const google = await startFakeGoogle({ quota: { limit: 10_000_000, windowMs: 60_000 } });
     const database = await acquireDatabase();
     const replicas: Replica[] = [];
@@ -141,7 +133,7 @@ export const scaleOut: Scenario<ScaleOutParams> = {
       await sleep(p.idleSeconds * 1000);
       const idleCalls = google.callLog.slice(callsBefore);
       const callsPerBindingPerMinute = idleCalls.length / total / ((performance.now() - idleStart) / 60_000);
-      const rss = replicas.map((r) => rssMiB(r.child.pid!)).filter((v): v is number => v !== null);
+      const rss = replicas.map((r) => memoryOf(r.child.pid!)?.rssMiB ?? null).filter((v): v is number => v !== null);
 
       // kill -9 one replica; the others claim its leases once they expire.
       const victim = replicas[replicas.length - 1];

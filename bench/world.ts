@@ -3,7 +3,6 @@
 // engine + Google adapter) against the project's fake Google server on
 // loopback, bulk seeding straight into the tables, and small statistics.
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
@@ -56,12 +55,6 @@ export function round(value: number | null, digits = 2): number | null {
   if (value === null || !Number.isFinite(value)) return null;
   const f = 10 ** digits;
   return Math.round(value * f) / f;
-}
-
-/** The V8 flags `npm start` (and the image) runs the service with: a service process in a bench runs with them too. */
-export function serviceFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> };
-  return scripts.start.match(/--max-[a-z-]+=\d+/g) ?? [];
 }
 
 // ------------------------------------------------------------------ database
@@ -288,7 +281,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export interface WebhookServer {
+interface WebhookServer {
   /** The server's address, under which the fake's watch channels post (webhooks/google): give it to the supervisor. */
   webhookBaseUrl: string;
   /** The app to serve, once the supervisor it needs exists. */
@@ -297,7 +290,7 @@ export interface WebhookServer {
 }
 
 /** An HTTP server for push notices, started first: the supervisor needs its address, the app needs the supervisor. */
-export async function startWebhookServer(): Promise<WebhookServer> {
+async function startWebhookServer(): Promise<WebhookServer> {
   let app: ReturnType<typeof createApp> | undefined;
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: (request) => app!.fetch(request), port: 0, hostname: "127.0.0.1" }, () => resolve(s));

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { OAuth2Client } from "google-auth-library";
 import type { Logger } from "pino";
 import { type CallBudget, Pacer } from "../pacer.js";
 import type { PacingObserver } from "../pacing-observer.js";
@@ -67,6 +68,8 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const pacers = new Map<string, Pacer>();
   const accounts = new Map<string, GoogleAccount>();
+  /** The HTTP client every refresh-token client shares (refreshTokenClient). */
+  let transporter: OAuth2Client["transporter"] | undefined;
   const { pacing } = options;
   // One more pacer that every call also waits for, after its account's: writes still go first.
   const project =
@@ -102,6 +105,23 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
   };
   // Identities compare as Google compares e-mails: without regard to case.
   const pacerOf = (identity: string, credential: string) => pacerFor(`account:${identity.toLowerCase()}`, credential);
+  /**
+   * The pacer of the account a refresh token turned out to be. The first
+   * credential of that account to learn it lends its own pacer (the calls
+   * waiting keep their places), paced from then on by the account's shared
+   * budget: one pacer per account, not one per credential left behind beside
+   * the account's (with thousands of accounts, each spare pacer was about a
+   * kilobyte of heap).
+   */
+  const joinAccount = (identity: string, credentialKey: string, credential: string) => {
+    const own = pacers.get(credentialKey);
+    pacers.delete(credentialKey);
+    const key = `account:${identity.toLowerCase()}`;
+    if (!own || pacers.has(key)) return pacerOf(identity, credential);
+    pacers.set(key, own);
+    if (options.budgetFor) own.shareBudget(options.budgetFor(key, () => requestsPerMinute));
+    return own;
+  };
 
   const factory = (credentials: GoogleAccountCredentials, credential = "unnamed"): CalendarAdapter => {
     const delegated = "serviceAccount" in credentials;
@@ -111,14 +131,17 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
       : digest(credentials.clientId, credentials.clientSecret, credentials.refreshToken);
     let account = accounts.get(accountKey);
     if (!account) {
+      const auth = delegated
+        ? serviceAccountClient(credentials.serviceAccount, credentials.subject, options.tokenUrl)
+        : refreshTokenClient(credentials, options.tokenUrl, transporter);
+      // Service accounts' clients keep their own: each redirects its token requests (serviceAccountClient).
+      if (!delegated) transporter ??= auth.transporter;
       account = new GoogleAccount({
         apiRootUrl: options.apiRootUrl,
-        auth: delegated
-          ? serviceAccountClient(credentials.serviceAccount, credentials.subject, options.tokenUrl)
-          : refreshTokenClient(credentials, options.tokenUrl),
+        auth,
         signIn: delegated ? "service-account" : "refresh-token",
         pacer: delegated ? pacerOf(credentials.subject, credential) : pacerFor(`credential:${accountKey}`, credential),
-        pacerOf: (identity) => pacerOf(identity, credential),
+        pacerOf: (identity) => (delegated ? pacerOf(identity, credential) : joinAccount(identity, `credential:${accountKey}`, credential)),
         project,
         retry,
         timeoutMs,

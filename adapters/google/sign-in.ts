@@ -39,11 +39,21 @@ export function parseServiceAccountKey(json: string): ServiceAccountKey | { prob
   };
 }
 
-export function refreshTokenClient(credentials: { clientId: string; clientSecret: string; refreshToken: string }, tokenUrl: string): OAuth2Client {
+/**
+ * `transporter`: the HTTP client of another refresh-token client to share
+ * (its connections too): one per account would be about 1 KiB of heap each
+ * with thousands of accounts, and theirs is the library's default one.
+ */
+export function refreshTokenClient(
+  credentials: { clientId: string; clientSecret: string; refreshToken: string },
+  tokenUrl: string,
+  transporter?: OAuth2Client["transporter"],
+): OAuth2Client {
   const auth = new OAuth2Client({
     clientId: credentials.clientId,
     clientSecret: credentials.clientSecret,
     endpoints: { oauth2TokenUrl: tokenUrl },
+    transporter,
   });
   auth.setCredentials({ refresh_token: credentials.refreshToken });
   return auth;
