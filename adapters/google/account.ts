@@ -36,22 +36,32 @@ export interface GoogleAccountOptions {
  * times, and turns failures into adapter errors.
  */
 export class GoogleAccount {
-  readonly api: calendar_v3.Calendar;
+  private client: calendar_v3.Calendar | undefined;
   private pacer: Pacer;
   private identity: string | undefined;
 
   constructor(private readonly options: GoogleAccountOptions) {
     this.pacer = options.pacer;
-    this.api = calendar({
+  }
+
+  /**
+   * The library's API client, made at the first call that needs it: reads
+   * that run all day (polls, the sign-in's identity) go without it, so an
+   * account that only polls never holds one (a few KiB each, thousands of
+   * accounts).
+   */
+  get api(): calendar_v3.Calendar {
+    this.client ??= calendar({
       version: "v3",
       // Two copies of google-auth-library (ours, and the one under
       // googleapis-common) whose types differ only in private members.
-      auth: options.auth as unknown as calendar_v3.Options["auth"],
-      rootUrl: options.apiRootUrl,
+      auth: this.options.auth as unknown as calendar_v3.Options["auth"],
+      rootUrl: this.options.apiRootUrl,
       // Retries are ours (below), paced and bounded; the library's would bypass the pacer.
       retry: false,
-      timeout: options.timeoutMs,
+      timeout: this.options.timeoutMs,
     });
+    return this.client;
   }
 
   /**

@@ -36,7 +36,11 @@ export class GoogleAdapter implements CalendarAdapter {
 
   async accountId(): Promise<string> {
     // The primary calendar's id is the account's e-mail.
-    const calendar = await this.account.call("calendars.get", "read", () => this.api.calendars.get({ calendarId: "primary" }));
+    const calendar = await this.account.call(
+      "calendars.get",
+      "read",
+      this.account.leanGet<calendar_v3.Schema$Calendar>("calendar/v3/calendars/primary", { fields: "id" }),
+    );
     this.account.learnIdentity(calendar.id!);
     return calendar.id!;
   }
