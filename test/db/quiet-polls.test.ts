@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claimLeases, renewLeases } from "../../db/queries/leases.js";
 import { type QuietPoll, recordQuietPoll } from "../../db/queries/polls.js";
 import { bindingLeases, bindingState, bindings, eventTypes, operators, tasks } from "../../db/schema.js";
 import { backend, openTestDatabase, type TestDatabase } from "../../testkit/database.js";
@@ -21,19 +22,19 @@ describe(`quiet polls recorded together (${backend})`, () => {
   afterAll(() => database?.close());
 
   /** A binding that has pulled once: calendar `cal-<n>`, token `t0`, nothing waiting. */
-  async function pulledBinding(n: number) {
+  async function pulledBinding(n: number, owner = operatorId) {
     const [type] = await database.db
       .insert(eventTypes)
       .values({ name: `Type ${n} ${randomUUID()}`, syncEnabled: true })
       .returning();
     const [binding] = await database.db
       .insert(bindings)
-      .values({ operatorId, eventTypeId: type.id, calendarName: `Cal ${n}` })
+      .values({ operatorId: owner, eventTypeId: type.id, calendarName: `Cal ${n}` })
       .returning();
     await database.db
       .insert(bindingState)
       .values({ bindingId: binding.id, calendarId: `cal-${n}`, syncToken: "t0", pushPendingSince: null, watchChannelId: `ch-${n}` });
-    return { id: binding.id, operatorId, eventTypeId: type.id };
+    return { id: binding.id, operatorId: owner, eventTypeId: type.id };
   }
 
   const poll = (binding: QuietPoll["binding"], n: number, syncToken = "t0"): QuietPoll => ({
@@ -116,5 +117,36 @@ describe(`quiet polls recorded together (${backend})`, () => {
     expect(refused).toMatchObject({ status: "rejected", reason: { cause: { code: "TCL01" } } });
     expect(await tokenOf(held.id)).toBe("t1-7");
     expect(await tokenOf(lost.id)).toBe("t0");
+  });
+
+  it.runIf(backend === "postgres")("a write under a lease holds off other replicas' claims, not its own replica's heartbeat", async () => {
+    const replica = randomUUID();
+    const engine = database.forReplica(replica);
+    const [syncing] = await database.db.insert(operators).values({ name: "Piotr", syncEnabled: true }).returning();
+    const binding = await pulledBinding(9, syncing.id);
+    await database.db.insert(bindingLeases).values({ bindingId: binding.id, owner: replica, expiresAt: new Date(Date.now() + 60_000) });
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    let wrote!: () => void;
+    const written = new Promise<void>((resolve) => (wrote = resolve));
+    const write = engine.transaction(async (tx) => {
+      await tx.update(bindingState).set({ lastSyncAt: at }).where(eq(bindingState.bindingId, binding.id));
+      wrote();
+      await finished;
+    });
+    await written;
+    // The heartbeat renews the lease while the write is open (it used to wait for it, and deadlock with batches of them).
+    expect(await renewLeases(database.db, replica, 30)).toContainEqual(expect.objectContaining({ bindingId: binding.id }));
+    // Expired, the lease is still not another replica's while the write under it is open...
+    await database.db
+      .update(bindingLeases)
+      .set({ expiresAt: new Date(Date.now() - 1_000) })
+      .where(eq(bindingLeases.bindingId, binding.id));
+    const other = randomUUID();
+    expect(await claimLeases(database.db, other, 30, 100)).not.toContainEqual(expect.objectContaining({ bindingId: binding.id }));
+    finish();
+    await write;
+    // ...and is once it committed.
+    expect(await claimLeases(database.db, other, 30, 100)).toContainEqual(expect.objectContaining({ bindingId: binding.id }));
   });
 });
