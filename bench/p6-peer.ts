@@ -5,7 +5,9 @@
 // of N .ics files, its process start (`vdirsyncer --version`) taken off each
 // of its times. Beside both, Radicale's bare floor: raw PUTs for (a), one
 // ETag listing of the N resources for (b), one empty sync REPORT for (c).
-// Each client gets a collection of its own on the same Radicale.
+// Each client gets a collection of its own on the same Radicale. taskcal's
+// REPORTs are also sent bare after its syncs, on its own collection: Radicale's
+// part of its (b) and (c), the rest being taskcal's.
 //
 // Seeded (`--set p6.seeded=1`), for sizes whose upload Radicale would take
 // hours over (its PUT costs time in proportion to the collection, so an upload
@@ -211,11 +213,18 @@ async function taskcalRun(radicale: RadicaleServer, events: number, seeded: bool
         await waitUntil("taskcal's sync", idle, 600_000, 1);
         return performance.now() - started;
       });
+    const since = (await state()).syncToken;
     const firstSyncMs = await sync("first-sync");
     const noChangeMs = await sync("no-change");
     const pulled = (await state()).pulled;
     if (pulled !== 0) throw new Error(`taskcal's syncs took ${pulled} of its own events for changes`);
-    return { uploadMs, firstSyncMs, noChangeMs };
+    // Radicale's part of each: the same REPORT sent bare, on taskcal's collection, right after (Radicale keeps the
+    // state behind every token, so the listing since the upload's token can be asked for again).
+    const { calendarId, syncToken } = await state();
+    const token = (value: string | null) => value?.replace(/^sync:/, "") ?? "";
+    const radicaleListingMs = (await syncReport(radicale, calendarId!, token(since))).ms;
+    const radicaleEmptyMs = (await syncReport(radicale, calendarId!, token(syncToken))).ms;
+    return { uploadMs, firstSyncMs, noChangeMs, radicaleListingMs, radicaleEmptyMs };
   } finally {
     await world.close();
     await database.release();
@@ -296,10 +305,12 @@ export const p6Peer: Scenario<P6Params> = {
     { key: "vdirsyncerFirstSyncMs", label: "(b) first sync: vdirsyncer less its start", unit: "ms", digits: 0 },
     { key: "floorListingMs", label: "(b) first sync: Radicale floor (one ETag listing of N)", unit: "ms", digits: 0 },
     { key: "firstSyncRatio", label: "(b) first sync: vdirsyncer ÷ taskcal", digits: 2, goal: { op: ">=", value: 10 } },
+    { key: "taskcalOwnListingMs", label: "(b) Radicale's answer to taskcal's listing, sent bare after it", unit: "ms", digits: 0 },
     { key: "taskcalNoChangeMs", label: "(c) no-change sync: taskcal", unit: "ms", digits: 0 },
     { key: "vdirsyncerNoChangeMs", label: "(c) no-change sync: vdirsyncer less its start", unit: "ms", digits: 0 },
     { key: "floorEmptyReportMs", label: "(c) no-change sync: Radicale floor (one empty REPORT)", unit: "ms", digits: 0 },
     { key: "noChangeOverFloor", label: "(c) no-change sync: taskcal ÷ floor", digits: 2, goal: { op: "<=", value: 1.5 } },
+    { key: "taskcalOwnEmptyMs", label: "(c) Radicale's answer to taskcal's REPORT, sent bare after it", unit: "ms", digits: 0 },
     { key: "vdirsyncerStartMs", label: "vdirsyncer process start (--version)", unit: "ms", digits: 0 },
   ],
   async skipReason() {
@@ -318,8 +329,8 @@ export const p6Peer: Scenario<P6Params> = {
       const ms = (value: number | null) => (value === null ? "n/a" : value.toFixed(0));
       progress(
         `p6${seeded ? " seeded, (a) not measured" : ""}: (a) taskcal ${ms(taskcal.uploadMs)}, vdirsyncer ${ms(vdirsyncer.uploadMs)}, floor ${ms(floor.uploadMs)} ms; ` +
-          `(b) ${ms(taskcal.firstSyncMs)}, ${ms(vdirsyncer.firstSyncMs)}, ${ms(floor.listingMs)} ms; ` +
-          `(c) ${ms(taskcal.noChangeMs)}, ${ms(vdirsyncer.noChangeMs)}, ${ms(floor.emptyReportMs)} ms`,
+          `(b) ${ms(taskcal.firstSyncMs)} (Radicale's part ${ms(taskcal.radicaleListingMs)}), ${ms(vdirsyncer.firstSyncMs)}, ${ms(floor.listingMs)} ms; ` +
+          `(c) ${ms(taskcal.noChangeMs)} (Radicale's part ${ms(taskcal.radicaleEmptyMs)}), ${ms(vdirsyncer.noChangeMs)}, ${ms(floor.emptyReportMs)} ms`,
       );
       const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : round(a / b, 2));
       return {
@@ -332,11 +343,13 @@ export const p6Peer: Scenario<P6Params> = {
           taskcalFirstSyncMs: round(taskcal.firstSyncMs, 0),
           vdirsyncerFirstSyncMs: round(vdirsyncer.firstSyncMs, 0),
           floorListingMs: round(floor.listingMs, 0),
+          taskcalOwnListingMs: round(taskcal.radicaleListingMs, 0),
           firstSyncRatio: ratio(vdirsyncer.firstSyncMs, taskcal.firstSyncMs),
           taskcalNoChangeMs: round(taskcal.noChangeMs, 0),
           vdirsyncerNoChangeMs: round(vdirsyncer.noChangeMs, 0),
           floorEmptyReportMs: round(floor.emptyReportMs, 0),
           noChangeOverFloor: ratio(taskcal.noChangeMs, floor.emptyReportMs),
+          taskcalOwnEmptyMs: round(taskcal.radicaleEmptyMs, 0),
           vdirsyncerStartMs: round(vdirsyncer.startMs, 0),
         },
         info: {
