@@ -269,7 +269,8 @@ describeWithRadicale("CalDAV adapter against Radicale", () => {
         pages.push(page);
         pageToken = page.nextPageToken;
       } while (pageToken);
-      expect(pages.map((page) => page.events.map((event) => event.id))).toEqual([["theirs-a", "theirs-b"], ["theirs-c"]]);
+      // Served in href order; a multiget answers in its own.
+      expect(pages.map((page) => page.events.map((event) => event.id).sort())).toEqual([["theirs-a", "theirs-b"], ["theirs-c"]]);
       expect(pages.flatMap((page) => page.unchangedIds ?? []).sort()).toEqual([...held.keys()].sort());
       expect(pages.at(-1)!.syncToken).toBeTruthy();
     });
