@@ -138,7 +138,7 @@ export interface SeededBinding {
 
 const CHUNK = 500;
 
-async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
+export async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) await insert(rows.slice(i, i + CHUNK));
 }
 
@@ -216,30 +216,26 @@ export interface TaskSeed {
   eventTypeId: string;
 }
 
-/** Timed tasks, one hour long, spread over the coming weeks; returns their ids in order. */
+/** Timed tasks, one hour long, spread over the coming weeks: the rows to insert, in order. */
+export function taskRows(seeds: TaskSeed[], subject = "Bench task", base = Date.now() + 86_400_000): (typeof tasks.$inferInsert)[] {
+  return seeds.map(({ operatorId, eventTypeId }, i) => ({
+    operatorId,
+    eventTypeId,
+    subject: `${subject} ${i}`,
+    description: "Seeded by the benchmark",
+    allDay: false,
+    startAt: new Date(base + (i % 500) * 3_600_000),
+    endAt: new Date(base + (i % 500) * 3_600_000 + 3_600_000),
+  }));
+}
+
+/** Inserts taskRows(seeds); returns their ids in order. */
 export async function insertTasks(database: Database, seeds: TaskSeed[], subject = "Bench task"): Promise<string[]> {
   const ids: string[] = [];
-  const base = Date.now() + 86_400_000;
-  await insertChunked(
-    seeds.map((seed, i) => ({ ...seed, i })),
-    async (chunk) => {
-      const rows = await database.db
-        .insert(tasks)
-        .values(
-          chunk.map(({ operatorId, eventTypeId, i }) => ({
-            operatorId,
-            eventTypeId,
-            subject: `${subject} ${i}`,
-            description: "Seeded by the benchmark",
-            allDay: false,
-            startAt: new Date(base + (i % 500) * 3_600_000),
-            endAt: new Date(base + (i % 500) * 3_600_000 + 3_600_000),
-          })),
-        )
-        .returning({ id: tasks.id });
-      ids.push(...rows.map((r) => r.id));
-    },
-  );
+  await insertChunked(taskRows(seeds, subject), async (chunk) => {
+    const rows = await database.db.insert(tasks).values(chunk).returning({ id: tasks.id });
+    ids.push(...rows.map((r) => r.id));
+  });
   return ids;
 }
 

@@ -25,6 +25,15 @@ export interface RadicaleServer {
   request(method: string, path: string, init?: { body?: string; headers?: Record<string, string>; user?: RadicaleUser }): Promise<Response>;
   /** Makes every sync token issued so far unknown to the server. */
   forgetSyncTokens(): Promise<void>;
+  /**
+   * The folder holding the resources of the collection at `path` (absolute, as
+   * MKCALENDAR made it): Radicale's multifilesystem layout is
+   * collection-root/<user>/<calendar>/, one file per resource beside the
+   * collection's .Radicale.props. Files written there are served as if PUT
+   * (a benchmark seeds large calendars so, Radicale's PUT costing time in
+   * proportion to the collection).
+   */
+  folderOf(path: string): string;
   stop(): Promise<void>;
 }
 
@@ -143,6 +152,15 @@ export async function startRadicale(): Promise<RadicaleServer> {
         }
       }
     },
+    folderOf: (path) =>
+      join(
+        storage,
+        "collection-root",
+        ...path
+          .split("/")
+          .filter(Boolean)
+          .map((segment) => decodeURIComponent(segment)),
+      ),
     request: (method, path, init = {}) =>
       fetch(new URL(path, url), {
         method,

@@ -167,25 +167,28 @@ export async function syncCollectionChanges(
   const remaining = listed.filter((entry) => state.after === undefined || entry.href > state.after);
 
   // A page holds up to pageSize resources to fetch or delete; those the caller holds unchanged cost nothing and
-  // ride along, so taskcal's own writes coming back do not cost a REPORT per page. A cut-short list is served whole,
-  // then listed on from the token that came with it.
+  // ride along, so taskcal's own writes coming back do not cost a REPORT per page. Their ETags are looked up ahead of
+  // serving, a page's worth first, then as many as were looked up so far: a first import of someone else's calendar
+  // looks up no more than a page, a calendar of taskcal's own 10,000 writes takes 6 look-ups instead of 40. A cut-short
+  // list is served whole, then listed on from the token that came with it.
   let served = 0;
+  let checked = 0;
+  const held = new Set<string>();
   const toFetch: { id: string; href: string }[] = [];
   const unchangedIds: string[] = [];
   const deletedIds: string[] = [];
   while (served < remaining.length && (truncated || toFetch.length + deletedIds.length < pageSize)) {
-    const room = truncated ? remaining.length : pageSize - toFetch.length - deletedIds.length;
-    const chunk = remaining.slice(served, served + room);
-    const live = chunk.filter((e) => !e.gone);
-    // An entry without an ETag (a server that leaves it out) is always fetched: the empty string matches nothing held.
-    const { unchanged } = await withoutKnown(new Map(live.map((e) => [e.resourceId, e.etag ?? ""])), known);
-    const held = new Set(unchanged);
-    for (const entry of chunk) {
-      if (entry.gone) deletedIds.push(entry.resourceId);
-      else if (held.has(entry.resourceId)) unchangedIds.push(entry.resourceId);
-      else toFetch.push({ id: entry.resourceId, href: entry.href });
+    if (served === checked) {
+      const batch = remaining.slice(checked, truncated ? remaining.length : checked + Math.max(pageSize, checked));
+      // An entry without an ETag (a server that leaves it out) is always fetched: the empty string matches nothing held.
+      const live = new Map(batch.filter((e) => !e.gone).map((e) => [e.resourceId, e.etag ?? ""]));
+      for (const id of (await withoutKnown(live, known)).unchanged) held.add(id);
+      checked += batch.length;
     }
-    served += chunk.length;
+    const entry = remaining[served++];
+    if (entry.gone) deletedIds.push(entry.resourceId);
+    else if (held.has(entry.resourceId)) unchangedIds.push(entry.resourceId);
+    else toFetch.push({ id: entry.resourceId, href: entry.href });
   }
   const changes: ResourceChanges = {
     changed: await multiget(

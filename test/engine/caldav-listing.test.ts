@@ -102,4 +102,26 @@ describeWithRadicale(`CalDAV listing by ETags first (${backend})`, () => {
     const subjects = (listed.body.items ?? listed.body).map((task: { subject: string }) => task.subject).sort();
     expect(subjects).toEqual(["Made on the phone", "Ours"]);
   });
+
+  it("an event under a resource name with commas, quotes and braces is known by its ETag once imported", async () => {
+    world = await startCalDavWorld(radicale);
+    const { bindingId, calendarPath } = await world.setUp();
+    const start = new Date(soon(50)).toISOString().replace(/[-:]|\.\d{3}/g, "");
+    const end = new Date(soon(51)).toISOString().replace(/[-:]|\.\d{3}/g, "");
+    const name = 'phone,"made"{2}';
+    const body = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//phone//EN", "BEGIN:VEVENT", "UID:phone-made-2", `DTSTAMP:${start}`];
+    await world.put(
+      calendarPath,
+      name,
+      [...body, `DTSTART:${start}`, `DTEND:${end}`, "SUMMARY:Odd name", "END:VEVENT", "END:VCALENDAR", ""].join("\r\n"),
+    );
+
+    // Imported, then its number written back: that write comes back at the ETag the link holds, and is not fetched.
+    await world.syncNow(bindingId);
+    await world.settle(bindingId);
+    expect((await world.resources(calendarPath)).find((r) => r.name === name)?.ics).toMatch(/SUMMARY:Odd name - \(\d+\/\d{4}\)/);
+    const mark = world.requests.length;
+    await world.syncNow(bindingId);
+    expect(reportsSince(mark, "calendar-multiget")).toEqual([]);
+  });
 });
