@@ -86,6 +86,12 @@ export interface ChangeQuery {
    * caller has; providers that fetch events whole ignore it.
    */
   knownEtags?: (ids: string[]) => Promise<ReadonlyMap<string, string>>;
+  /**
+   * A routine poll: no push notice came for the calendar since the last
+   * one. A provider may hold such a listing a moment to carry it with
+   * others; the pull a notice asked for goes at once.
+   */
+  routine?: boolean;
 }
 
 export interface ChangePage {

@@ -96,6 +96,8 @@ export class BindingSync {
   private provider = "unknown";
   /** Push notices delivered to this binding so far: a pass yields its writes to one that came after it began. */
   private notices = 0;
+  /** `notices` when the last poll listed: a poll with none since is a routine one. */
+  private noticesPolled = 0;
   /** Null until a pulling pass ends well, and again from each authorization (a configuration change re-authorizes). */
   private lastPull: LastPull | null = null;
   /** When the last pulling pass ended well (performance.now()), for the interval the observer is told. */
@@ -241,12 +243,15 @@ export class BindingSync {
    */
   private async poll(last: LastPull): Promise<(SyncOutcome & { tally: PassTally }) | { firstPage: ChangePage } | "push"> {
     const window = syncWindow(this.now(), last.monthsBack, last.timeZone);
+    const routine = this.notices === this.noticesPolled;
+    this.noticesPolled = this.notices;
     const page = await this.onCredential(last.credential, () =>
       last.adapter.listChanges(last.calendarId, {
         syncToken: last.syncToken,
         windowStart: window.startInstant.toISOString(),
         // taskcal's own writes coming back are not fetched again (providers that list ETags first).
         knownEtags: (ids) => linkEtagsByRemoteIds(this.deps.db, last.binding.id, ids),
+        routine,
       }),
     );
     if (!isEmpty(page) || !page.syncToken) return { firstPage: page };

@@ -97,6 +97,8 @@ export class GoogleAdapter implements CalendarAdapter {
   async listChanges(calendarId: string, query: ChangeQuery): Promise<ChangePage> {
     // The first page of an incremental listing is a poll; a full listing or a later page is work under way.
     const poll = query.syncToken !== undefined && query.pageToken === undefined;
+    // Only a routine poll may wait for others to share a batch request (poll-batcher.ts): a notice's pull goes at once.
+    const batchable = poll && query.routine === true;
     // singleEvents and showDeleted must be the same in full and incremental
     // listings; beside a sync token Google forbids timeMin (and orderBy, q, ...).
     const page = await this.account.call(
@@ -112,7 +114,7 @@ export class GoogleAdapter implements CalendarAdapter {
           pageToken: query.pageToken,
           ...(query.syncToken !== undefined ? { syncToken: query.syncToken } : { timeMin: query.windowStart }),
         },
-        poll,
+        batchable,
       ),
       poll,
     );

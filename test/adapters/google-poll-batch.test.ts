@@ -52,7 +52,8 @@ async function accounts(shared: GoogleAdapterFactory, count = ACCOUNTS): Promise
   );
 }
 
-const poll = (account: Polling) => account.adapter.listChanges(account.calendarId, { syncToken: account.syncToken });
+/** A routine poll (its timer came due): it may travel in a batch. */
+const poll = (account: Polling) => account.adapter.listChanges(account.calendarId, { syncToken: account.syncToken, routine: true });
 
 /** The polls of all accounts at once: each one's page, or its error. */
 function pollAll(all: Polling[]): Promise<PromiseSettledResult<ChangePage>[]> {
@@ -108,6 +109,20 @@ describe("Google: quiet polls of many accounts go out in batch requests", () => 
     // The next polls carry on from the tokens the batch brought.
     const next = await pollAll(all.map((a, i) => ({ ...a, syncToken: (results[i] as PromiseFulfilledResult<ChangePage>).value.syncToken! })));
     expect(next.map((r) => r.status === "fulfilled" && r.value.events.length)).toEqual(all.map(() => 0));
+  });
+
+  it("a pull a push notice asked for goes at once, while routine polls wait for the batch", async () => {
+    const all = await accounts(factory(WINDOW_MS), 4);
+    const batchesBefore = google.batchRequests;
+    const [first, ...others] = all;
+    const routine = [poll(first), ...others.slice(1).map(poll)];
+    // A notice's pull (not routine) of the second account, while the window the first poll opened is open.
+    const noticed = others[0].adapter.listChanges(others[0].calendarId, { syncToken: others[0].syncToken });
+    await expect(noticed).resolves.toMatchObject({ events: [] });
+    // It came back before the window closed: the routine polls still wait for their batch.
+    expect(google.batchRequests).toBe(batchesBefore);
+    await Promise.all(routine);
+    expect(google.batchRequests - batchesBefore).toBe(1);
   });
 
   it("with the window at 0 every poll is its own GET", async () => {
