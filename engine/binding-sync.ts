@@ -9,6 +9,7 @@ import { AuthRevoked, type CalendarAdapter, type ChangePage, NotFound } from "..
 import type { Db } from "../db/database.js";
 import { type BindingStateRow, bindingStateOf, saveBindingState } from "../db/queries/binding-state.js";
 import { type BindingConfig, bindingConfig, claimCalendar } from "../db/queries/bindings.js";
+import { settlePushLag } from "../db/queries/lag.js";
 import { dropLinks, linkEtagsByRemoteIds } from "../db/queries/links.js";
 import { recordQuietPoll } from "../db/queries/polls.js";
 import type { SecretBox } from "../db/secret-box.js";
@@ -129,6 +130,18 @@ export class BindingSync {
   /** A push notice for this binding was delivered to its actor (which queues the pull it asks for). */
   noticeArrived(): void {
     this.notices++;
+  }
+
+  /**
+   * The actor came to rest where no pass follows soon (paused, error): marks
+   * the push lag with what waits. A task written while the engine held the
+   * binding's state row (the trigger skips a locked row, migration 0009) has
+   * no pass to meet then, and would otherwise show no lag until one runs.
+   */
+  async settleLag(): Promise<void> {
+    const config = await bindingConfig(this.deps.db, this.deps.bindingId);
+    if (!config) return;
+    await settlePushLag(this.deps.db, config.binding, syncWindow(this.now(), config.settings.monthsBack, config.settings.timeZone));
   }
 
   /** Resolves when no step is running: a stopped actor's last step still commits what it wrote. */

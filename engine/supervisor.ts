@@ -369,6 +369,7 @@ export class Supervisor implements EngineControl {
     // What the console's actor page lists as recent state changes.
     if (from !== state) await recordStateChange(db, bindingId, { from, to: state, error: error && { code: error.code, message: error.message } });
     if (newError) await bumpCounter(db, bindingId, "errors");
+    if (state === "paused" || state === "error") await this.running.get(bindingId)?.sync.settleLag();
   }
 
   /** `stopChannel` when the binding stopped syncing for good (not when this process stops): its notices end too. */
@@ -443,6 +444,11 @@ export class Supervisor implements EngineControl {
   /** The bindings whose actors run in this process (each process reports its own in its metrics). */
   runningBindingIds(): string[] {
     return [...this.running.keys()];
+  }
+
+  /** Resolves once the actor's state changes so far are recorded (and, on coming to rest, its lag settled): tests wait on it. */
+  async stateRecorded(bindingId: string): Promise<void> {
+    await this.running.get(bindingId)?.writes;
   }
 
   /** Where an actor of this process is right now, and whether it idles with nothing in flight (tests, the demo and the bench wait on it). */

@@ -79,6 +79,7 @@ describe(`actor lag and import progress (${backend})`, () => {
 
     await world.supervisor.command(world.bindingId, "pause");
     await world.waitForState("paused");
+    await world.supervisor.stateRecorded(world.bindingId);
     const task = await world.addTask({ subject: "Written while paused" });
     const first = (await actor(world.bindingId)).lag;
     await sleep(1_200);
@@ -106,6 +107,8 @@ describe(`actor lag and import progress (${backend})`, () => {
     const actor = api(world);
     await world.supervisor.command(world.bindingId, "pause");
     await world.waitForState("paused");
+    // Coming to rest settles the lag: the simulated skip below must come after it.
+    await world.supervisor.stateRecorded(world.bindingId);
     await world.addTask({ subject: "Waits through a backoff" });
     // As if the trigger had met the row locked by a pass under way (it skips rather than wait).
     await world.database.db.update(bindingState).set({ pushPendingSince: null }).where(eq(bindingState.bindingId, world.bindingId));
