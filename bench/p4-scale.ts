@@ -300,19 +300,31 @@ export const p4Scale: Scenario<P4Params> = {
       await stop(running);
 
       // Push channels: the same bindings, the service restarted with an address the fake's channels notify.
-      const port = await freePort();
-      running = await startInspected({ ...env, PUBLIC_URL: `http://127.0.0.1:${port}/` }, port, nodeFlags, "p4 service (push)");
-      ({ service } = running);
-      const opened = await settle("push channels", data, service, bindings, {
-        deadline: performance.now() + params.startupTimeoutSeconds * 1000,
-        channels: true,
-      });
-      // Each channel's first notice and the pull after opening it settle before the window.
-      await sleep(Math.max(3_000, params.pollIntervalSeconds * 1000 * 1.5));
-      progress("p4: push channels open");
-      const push = await idleWindow(running, google, "push", params.pushIdleSeconds);
-      const afterPush = memoryOf(service.pid);
-      await stop(running);
+      // A failure here (the service dying, say) is reported beside the polling figures, which stand.
+      let push: IdleWindow | null = null;
+      let afterPush: ReturnType<typeof memoryOf> | null = null;
+      let opened = { reached: false };
+      let pushError: string | null = null;
+      try {
+        const port = await freePort();
+        running = await startInspected({ ...env, PUBLIC_URL: `http://127.0.0.1:${port}/` }, port, nodeFlags, "p4 service (push)");
+        ({ service } = running);
+        opened = await settle("push channels", data, service, bindings, {
+          deadline: performance.now() + params.startupTimeoutSeconds * 1000,
+          channels: true,
+        });
+        // Each channel's first notice and the pull after opening it settle before the window.
+        await sleep(Math.max(3_000, params.pollIntervalSeconds * 1000 * 1.5));
+        progress("p4: push channels open");
+        push = await idleWindow(running, google, "push", params.pushIdleSeconds);
+        afterPush = memoryOf(service.pid);
+        await stop(running);
+      } catch (error) {
+        pushError = error instanceof Error ? error.message : String(error);
+        progress(`p4: push channels: ${pushError}`);
+        await stop(running).catch(() => {});
+      }
+      running = undefined;
 
       const perBindingPerMinute = (window: IdleWindow) => {
         const minutes = (window.end - window.start) / 60_000;
@@ -327,7 +339,7 @@ export const p4Scale: Scenario<P4Params> = {
         };
       };
       const pollingRates = perBindingPerMinute(polling);
-      const pushRates = perBindingPerMinute(push);
+      const pushRates = push && perBindingPerMinute(push);
       const startupCalls = google.callLog.filter((c) => (c.at >= spawnedAt && c.at <= firstEnd) || (c.at >= enabledAt && c.at <= secondEnd)).length;
       // Both pacers count: an account's, and the project's all accounts share.
       // Waits during the two halves' start-ups, not the pause between them (polls' waits during start-up are in).
@@ -354,9 +366,9 @@ export const p4Scale: Scenario<P4Params> = {
           achievedPollIntervalSeconds: round(60 / pollingRates.polls, 1),
           bytesPerPoll: round(pollingRates.bytesPerPoll, 0),
           bytesPerBindingPerMinute: round(pollingRates.bytes, 0),
-          pushPollsPerBindingPerMinute: round(pushRates.polls, 3),
-          pushBytesPerBindingPerMinute: round(pushRates.bytes, 0),
-          pushCpuPercent: round(push.cpuPercent, 1),
+          pushPollsPerBindingPerMinute: round(pushRates?.polls ?? null, 3),
+          pushBytesPerBindingPerMinute: round(pushRates?.bytes ?? null, 0),
+          pushCpuPercent: round(push?.cpuPercent ?? null, 1),
           startupSeconds: startupComplete ? round(startupSeconds, 1) : null,
           startupPacerShare: round(pacerWait / Math.max(1e-9, startupBindingSeconds), 2),
           startupCallsPerMinute: round((startupCalls * 60) / startupSeconds, 0),
@@ -379,7 +391,8 @@ export const p4Scale: Scenario<P4Params> = {
           activeResources,
           callsInPollingWindow: pollingRates.calls,
           httpRequestsPerPoll: round(pollingRates.httpRequestsPerPoll, 2),
-          callsInPushWindow: pushRates.calls,
+          callsInPushWindow: pushRates?.calls ?? null,
+          pushPhaseError: pushError,
           pollsPerBindingPerMinute: round(pollingRates.polls, 2),
           servicePollIntervalSeconds: round(polling.servicePollIntervalSeconds, 1),
           channels: google.activeChannels().length,
