@@ -4,6 +4,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../database.js";
 import { bindings, eventTypes, operators } from "../schema.js";
+import { arrayLiteral } from "./arrays.js";
 import { bindingSyncs } from "./bindings.js";
 
 /** A lease this replica holds: the epoch it claimed it at. */
@@ -118,7 +119,7 @@ const syncingIds = (db: Db) =>
 
 const held = (row: { binding_id: string; epoch: string | number }): HeldLease => ({ bindingId: row.binding_id, epoch: Number(row.epoch) });
 
-const toUuidArray = (ids: string[]) => sql`${`{${ids.join(",")}}`}::uuid[]`;
+const toUuidArray = (ids: string[]) => sql`${arrayLiteral(ids)}::uuid[]`;
 
 /** postgres.js answers an array of rows, PGlite an object holding them. */
 function rowsOf<T>(result: unknown): T[] {

@@ -2,6 +2,7 @@
 import { and, eq, inArray, isNotNull, like, or, sql } from "drizzle-orm";
 import type { Db } from "../database.js";
 import { bindings, links, tasks } from "../schema.js";
+import { arrayLiteral } from "./arrays.js";
 import { perDatabase } from "./prepared.js";
 
 export type LinkRow = typeof links.$inferSelect;
@@ -15,11 +16,6 @@ export async function linksByRemoteIds(db: Db, bindingId: string, remoteIds: Ite
     .from(links)
     .where(and(eq(links.bindingId, bindingId), inArray(links.remoteId, wanted)));
   return new Map(rows.map((row) => [row.remoteId, row]));
-}
-
-/** A PostgreSQL text[] literal: every element quoted, so commas, braces and quotes in an id stay inside it. */
-function textArray(values: string[]): string {
-  return `{${values.map((value) => `"${value.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
 }
 
 const etagsByRemoteIds = perDatabase((db) =>
@@ -46,7 +42,7 @@ const etagsByRemoteIds = perDatabase((db) =>
 export async function linkEtagsByRemoteIds(db: Db, bindingId: string, remoteIds: Iterable<string>): Promise<Map<string, string>> {
   const wanted = [...new Set(remoteIds)];
   if (wanted.length === 0) return new Map();
-  const rows = await etagsByRemoteIds(db).execute({ bindingId, remoteIds: textArray(wanted) });
+  const rows = await etagsByRemoteIds(db).execute({ bindingId, remoteIds: arrayLiteral(wanted) });
   return new Map(rows.map((row) => [row.remoteId, row.etag!]));
 }
 
