@@ -5,6 +5,8 @@
 // huge numbers, __proto__ keys, deep nesting, crafted cursors). No answer may
 // be a 5xx, every refusal is in the one error shape, and a refused write
 // leaves the database exactly as it was (row contents and counts, settings).
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -393,11 +395,19 @@ function requestFor(operation: Operation, doc: Schema, mode: Mode): fc.Arbitrary
 const refused = async () => {
   throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
 };
+// Google's sign-in refuses every token at once (400 invalid_grant): google-auth-library retries a refresh that
+// finds no server, with backoff (about 0.65 s each), and generated operators with tokens of their own made hundreds.
+const google = createServer((_request, response) => {
+  response.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "invalid_grant" }));
+});
+await new Promise<void>((resolve) => google.listen(0, "127.0.0.1", resolve));
+const googleUrl = `http://127.0.0.1:${(google.address() as AddressInfo).port}/`;
 const api: ApiHarness = await openApi({
   engine: noActors,
   signInThrottle: new SignInThrottle({ attempts: Number.MAX_SAFE_INTEGER }),
   providers: builtInRegistry({
-    google: { apiRootUrl: "http://127.0.0.1:9/", tokenUrl: "http://127.0.0.1:9/token", retry: { maxAttempts: 1 }, timeoutMs: 1_000 },
+    // Hundreds of calls on the company's account: at the default pace (500 a minute) they would wait on its pacer.
+    google: { apiRootUrl: googleUrl, tokenUrl: `${googleUrl}token`, requestsPerMinute: 60_000, retry: { maxAttempts: 1 }, timeoutMs: 1_000 },
     caldav: { fetch: refused, timeoutMs: 1_000 },
     // Generated company settings may point Microsoft anywhere (an address that never answers): refused at once too.
     microsoft: { fetch: refused, retry: { maxAttempts: 1 }, timeoutMs: 1_000 },
@@ -453,7 +463,10 @@ describe(`fuzzing every documented route (${backend})`, () => {
     baseline = await snapshot();
     baselineXid = await nextTransactionId();
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api.close();
+    google.close();
+  });
 
   const firstRow = (result: unknown) => (Array.isArray(result) ? result[0] : (result as { rows: unknown[] }).rows[0]) as Record<string, unknown>;
 
