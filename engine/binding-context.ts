@@ -52,7 +52,7 @@ export interface Context {
   streak: number;
   /** Expiry of a push channel that has proven to deliver; polling is then a backstop. */
   channelExpiresAt: number | null;
-  /** When the last pull began: push-only passes for CRM changes must not put the next poll off. */
+  /** When the last pull listed the calendar (its pass began, and the listing waited its turn): push-only passes for CRM changes must not put the next poll off. */
   lastPullAt: number;
   retryAfterMs: number;
   lastError: ActorError | null;

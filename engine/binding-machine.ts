@@ -44,8 +44,11 @@ const machine = setup({
     pullStarted: unsupplied("the clock"),
     /** A fault: count it, remember what to wait and what to tell the administrator (the clock is supplied). */
     failed: unsupplied("the clock"),
-    /** A pass finished: faults are behind us, and it says whether a push channel works. */
-    passDone: assign(({ event }) => ({ failures: 0, retryAfterMs: 0, lastError: null, channelExpiresAt: outputOf(event).channelExpiresAt })),
+    /** A pass finished: faults are behind us, it says whether a push channel works, and when its poll listed the calendar. */
+    passDone: assign(({ context, event }) => {
+      const { channelExpiresAt, listedAfterMs } = outputOf(event);
+      return { failures: 0, retryAfterMs: 0, lastError: null, channelExpiresAt, lastPullAt: context.lastPullAt + (listedAfterMs ?? 0) };
+    }),
   },
 }).createMachine({
   id: "binding",

@@ -54,6 +54,14 @@ export interface SyncOutcome {
   again: boolean;
   /** When the push channel that has proven to reach us expires (ms); null: changes are found by polling. */
   channelExpiresAt: number | null;
+  /**
+   * How long after the pass began its poll listed the calendar (the listing
+   * waits for the provider's pace): the next poll counts from then. Counted
+   * from the pass's start, a poll that waited most of an interval on a short
+   * budget would start the next at once, and every binding would wait in the
+   * pacer's queue, each holding a suspended pass (10,000 at once, issue 18).
+   */
+  listedAfterMs?: number;
 }
 
 type ChannelState = Pick<BindingStateRow, "watchChannelId" | "watchResourceId" | "watchExpiresAt" | "watchProven">;
@@ -254,7 +262,7 @@ export class BindingSync {
    * (and asks whether a CRM change waits). Otherwise the page read goes to an
    * ordinary pass.
    */
-  private async poll(last: LastPull): Promise<(SyncOutcome & { tally: PassTally }) | { firstPage: ChangePage } | "push"> {
+  private async poll(last: LastPull, listed: () => void): Promise<(SyncOutcome & { tally: PassTally }) | { firstPage: ChangePage } | "push"> {
     const window = syncWindow(this.now(), last.monthsBack, last.timeZone);
     const routine = this.notices === this.noticesPolled;
     this.noticesPolled = this.notices;
@@ -267,6 +275,7 @@ export class BindingSync {
         routine,
       }),
     );
+    listed();
     if (!isEmpty(page) || !page.syncToken) return { firstPage: page };
     const recorded = await recordQuietPoll(this.deps.db, {
       binding: last.binding,
@@ -285,6 +294,19 @@ export class BindingSync {
   }
 
   private async syncStep(mode: PassMode, retryFailures: boolean, signal?: AbortSignal): Promise<SyncOutcome & { tally: PassTally }> {
+    const began = performance.now();
+    let listedAt: number | undefined;
+    const outcome = await this.passStep(mode, retryFailures, signal, () => (listedAt = performance.now()));
+    return listedAt === undefined ? outcome : { ...outcome, listedAfterMs: listedAt - began };
+  }
+
+  /** `listed`: told when the poll has listed the calendar. */
+  private async passStep(
+    mode: PassMode,
+    retryFailures: boolean,
+    signal: AbortSignal | undefined,
+    listed: () => void,
+  ): Promise<SyncOutcome & { tally: PassTally }> {
     signal?.throwIfAborted();
     const noticesBefore = this.notices;
     const last = this.lastPull;
@@ -292,11 +314,11 @@ export class BindingSync {
     if (mode !== "push") this.lastPull = null;
     if (mode === "changes" && !retryFailures && last) {
       // A calendar gone is for the ordinary pass to find out and settle (below).
-      const polled = await this.poll(last).catch((error) => {
+      const polled = await this.poll(last, listed).catch((error) => {
         if (error instanceof NotFound) return { firstPage: undefined };
         throw error;
       });
-      if (polled === "push") return this.syncStep("push", false, signal);
+      if (polled === "push") return this.passStep("push", false, signal, listed);
       if (!("firstPage" in polled)) return polled;
       firstPage = polled.firstPage;
     }

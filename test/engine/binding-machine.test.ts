@@ -77,6 +77,26 @@ describe("the binding machine with a simulated clock", () => {
     ]);
   });
 
+  it("a poll that waited its turn for the provider's pace counts the next interval from its listing, not from its start", async () => {
+    // The second poll waits 50 s for a slot (a short budget), then lists.
+    let held: ((outcome: SyncOutcome) => void) | undefined;
+    const h = harness({
+      answer: (pass) =>
+        pass.at === POLL ? new Promise<SyncOutcome>((resolve) => (held = resolve)) : { again: false, channelExpiresAt: null, listedAfterMs: 0 },
+    });
+    running = h.actor.start();
+    await flush();
+    await advance(h.clock, POLL);
+    await advance(h.clock, 50_000);
+    held!({ again: false, channelExpiresAt: null, listedAfterMs: 50_000 });
+    await flush();
+    // Counted from its start the next poll would come at 2 × POLL, 10 s after this one listed: every binding would stay queued.
+    await advance(h.clock, POLL - 250);
+    expect(h.passes.map((p) => p.at)).toEqual([0, POLL]);
+    await advance(h.clock, 250);
+    expect(h.passes.map((p) => p.at)).toEqual([0, POLL, POLL + 50_000 + POLL]);
+  });
+
   it("R14: CRM changes are pushed at once and never put off the next poll", async () => {
     const h = harness();
     running = h.actor.start();
