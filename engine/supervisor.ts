@@ -27,6 +27,7 @@ import { CredentialHealth } from "./credential-health.js";
 import { credentialOf, openCompany } from "./credentials.js";
 import type { ActorCommand, EngineControl } from "./engine-control.js";
 import type { EngineObserver } from "./engine-observer.js";
+import { lazyChild } from "./lazy-logger.js";
 import { Leases } from "./leases.js";
 import { Limiter } from "./limiter.js";
 import { Notices } from "./notices.js";
@@ -285,7 +286,7 @@ export class Supervisor implements EngineControl {
     const { observer } = this.options;
     const bindingId = row.binding.id;
     // Every line about this binding says which it is, whose, and on which provider.
-    const logger = this.options.logger.child({ bindingId, operatorId: row.binding.operatorId, provider: row.operator.provider });
+    const logger = lazyChild(this.options.logger, { bindingId, operatorId: row.binding.operatorId, provider: row.operator.provider });
     const state = await bindingStateOf(this.db, bindingId);
     const sync = new BindingSync({
       db: this.db,
