@@ -30,6 +30,12 @@ interface P4Params {
   /** The Google project's pace (GOOGLE_PROJECT_QUOTA_PER_MINUTE), its default unless set. */
   projectQuotaPerMinute: number;
   idleSeconds: number;
+  /**
+   * How long polling runs after start-up before the idle window: the polls
+   * that waited behind start-up's calls drain first, so the window measures
+   * polling as it goes on, not start-up's backlog.
+   */
+  settleSeconds: number;
   /** The window with push channels open: long enough to see the backstop polls (BACKSTOP_FACTOR × the interval) at small scale. */
   pushIdleSeconds: number;
   pollIntervalSeconds: number;
@@ -196,6 +202,7 @@ export const p4Scale: Scenario<P4Params> = {
           perAccount: 5,
           projectQuotaPerMinute: DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE,
           idleSeconds: 10,
+          settleSeconds: 2,
           pushIdleSeconds: 22,
           pollIntervalSeconds: 2,
           startupTimeoutSeconds: 300,
@@ -205,6 +212,7 @@ export const p4Scale: Scenario<P4Params> = {
           perAccount: 10,
           projectQuotaPerMinute: DEFAULT_GOOGLE_PROJECT_QUOTA_PER_MINUTE,
           idleSeconds: 60,
+          settleSeconds: 60,
           pushIdleSeconds: 120,
           pollIntervalSeconds: 60,
           startupTimeoutSeconds: 1800,
@@ -296,6 +304,7 @@ export const p4Scale: Scenario<P4Params> = {
       progress(`p4: ${bindings} bindings ${startupComplete ? "incremental" : "not all incremental"} after ${startupSeconds.toFixed(1)} s`);
       await sleep(1_000);
       const full = await memorySample(running);
+      await sleep(params.settleSeconds * 1000);
       const polling = await idleWindow(running, google, "polling", params.idleSeconds);
       const afterPolling = await memorySample(running);
       if (snapshotDir) await heapSnapshot(service, snapshotDir, `p4-${bindings}x${params.perAccount}`);
