@@ -35,7 +35,7 @@ export interface SyncDeps {
   webhookBaseUrl?: string;
   /** Whether a verified notice already came on this channel (it can beat the write that records the channel). */
   channelNoticed?: (channelId: string, resourceId: string) => boolean;
-  /** Slots shared by all bindings for authorization and full imports; unlimited without. */
+  /** Slots shared by all bindings for authorization, full imports and the first pull after them (sync); unlimited without. */
   startSlots?: Limiter;
   /** Where what the binding learns of its credential is recorded (GET /api/credentials). */
   health?: CredentialHealth;
@@ -197,10 +197,17 @@ export class BindingSync {
     return this.steps.run(() => this.inStartSlot(() => this.authorizeStep(signal)));
   }
 
-  /** One pass; `full` passes take a start slot (they are the heavy ones at start-up). */
+  /**
+   * One pass. Full imports take a start slot, and so does the first pulling
+   * pass after signing in or after a failed one (no poll to make: it reads
+   * the binding whole and may open the push channel). At start-up those are
+   * every binding's, and each would otherwise hold a pass waiting for the
+   * provider's pace: a restart with 10,000 bindings and push channels ran out
+   * of its 256 MiB heap with them (issue 18). Routine polls and pushes never wait for a slot.
+   */
   sync(mode: PassMode, options: { retryFailures?: boolean; signal?: AbortSignal } = {}): Promise<SyncOutcome> {
     const step = () => this.observed(mode, () => this.syncStep(mode, options.retryFailures ?? false, options.signal), options.signal);
-    return this.steps.run(mode === "full" ? () => this.inStartSlot(step) : step);
+    return this.steps.run(() => (mode === "full" || (mode === "changes" && !this.lastPull) ? this.inStartSlot(step) : step()));
   }
 
   /** A pass, timed for the observer and logged in one line with its counts (debug; its fault is the actor's to log). */

@@ -1,7 +1,8 @@
 // A bounded number of slots shared by many callers, first come first served.
-// The supervisor gives one to every actor for authorization and full imports:
-// a start with 10,000 bindings then runs a few hundred of those at a time
-// instead of all at once (the same total work, a fraction of the memory peak).
+// The supervisor gives one to every actor for authorization, full imports and
+// the first pull after them (BindingSync.sync): a start with 10,000 bindings
+// then runs a few hundred of those at a time instead of all at once (the same
+// total work, a fraction of the memory peak).
 
 /** Work whose caller went away while it waited for a slot. */
 export class Cancelled extends Error {
