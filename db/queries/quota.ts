@@ -14,20 +14,14 @@ export interface Reservation {
 
 /**
  * Reserves up to `want` of the `limit` calls `account` may take in the
- * current window of `windowSeconds`. Old windows are cleared on the way.
+ * current window of `windowSeconds`, in one round trip (migration 0013's
+ * function). Old windows are cleared on the way.
  */
 export async function reserveCalls(db: Db, account: string, want: number, limit: number, windowSeconds: number): Promise<Reservation> {
-  return db.transaction(async (tx) => {
-    const window = sql`to_timestamp(floor(extract(epoch from now()) / ${windowSeconds}) * ${windowSeconds})`;
-    await tx.execute(sql`insert into call_budgets (account, window_start) values (${account}, ${window}) on conflict do nothing`);
-    const rows = await tx.execute<{ take: number; left_ms: string }>(sql`
-      update call_budgets b set granted = b.granted + g.take
-      from (select least(${want}::int, greatest(0, ${limit}::int - granted)) as take from call_budgets
-            where account = ${account} and window_start = ${window} for update) g
-      where b.account = ${account} and b.window_start = ${window}
-      returning g.take, extract(epoch from (b.window_start + make_interval(secs => ${windowSeconds}) - now())) * 1000 as left_ms`);
-    await tx.execute(sql`delete from call_budgets where account = ${account} and window_start < ${window}`);
-    const [row] = (Array.isArray(rows) ? rows : (rows as { rows: { take: number; left_ms: string }[] }).rows) as { take: number; left_ms: string }[];
-    return { granted: Number(row.take), windowLeftMs: Math.max(0, Number(row.left_ms)) };
-  });
+  type Row = { reserved: number; window_left_ms: number };
+  const rows = await db.execute<Row>(
+    sql`select reserved, window_left_ms from taskcal_reserve_calls(${account}, ${want}::int, ${limit}::int, ${windowSeconds}::int)`,
+  );
+  const [row] = (Array.isArray(rows) ? rows : (rows as { rows: Row[] }).rows) as Row[];
+  return { granted: Number(row.reserved), windowLeftMs: Math.max(0, Number(row.window_left_ms)) };
 }
