@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import { type Actor, createActor, fromCallback } from "xstate";
+import { type Actor, createActor } from "xstate";
 import type { PushNotice } from "../adapters/provider.js";
 import type { ProviderRegistry } from "../adapters/registry.js";
 import type { Database, Db } from "../db/database.js";
@@ -113,13 +113,6 @@ export class Supervisor implements EngineControl {
   private readonly machine: BindingMachine;
   private readonly health: CredentialHealth;
   private readonly toldRefusals = new WeakSet<ActorError>();
-  /**
-   * The parent of every binding's actor, doing nothing itself. XState gives
-   * each root actor a system of its own (a scheduler, registries, a dozen
-   * closures: about 1.6 KiB, 16 MiB at 10,000 bindings, heap snapshot, issue
-   * 18); children share their parent's.
-   */
-  private readonly root = createActor(fromCallback(() => {})).start();
   private readonly unlisten: Array<() => Promise<void>> = [];
   /** The company settings each provider last applied, as stored. */
   private readonly appliedCompany = new Map<string, string>();
@@ -309,7 +302,6 @@ export class Supervisor implements EngineControl {
       observer,
     });
     const actor = createActor(this.machine, {
-      parent: this.root,
       input: {
         bindingId,
         pollMs: row.settings.pollIntervalSeconds * 1000,
@@ -386,8 +378,7 @@ export class Supervisor implements EngineControl {
     const entry = this.running.get(bindingId);
     if (!entry) return;
     this.running.delete(bindingId);
-    // What stop() does for a root actor (a child's stop() is its parent's to call): the machine leaves its states, its pass is aborted.
-    entry.actor.send({ type: "xstate.stop" } as unknown as BindingEvent);
+    entry.actor.stop();
     entry.sync.close();
     await entry.sync.idle();
     await entry.writes;
