@@ -6,6 +6,7 @@ import type { Db } from "../database.js";
 import { bindings, eventTypes, operators } from "../schema.js";
 import { arrayLiteral } from "./arrays.js";
 import { bindingSyncs } from "./bindings.js";
+import { rowsOf } from "./rows.js";
 
 /** A lease this replica holds: the epoch it claimed it at. */
 export interface HeldLease {
@@ -120,8 +121,3 @@ const syncingIds = (db: Db) =>
 const held = (row: { binding_id: string; epoch: string | number }): HeldLease => ({ bindingId: row.binding_id, epoch: Number(row.epoch) });
 
 const toUuidArray = (ids: string[]) => sql`${arrayLiteral(ids)}::uuid[]`;
-
-/** postgres.js answers an array of rows, PGlite an object holding them. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}

@@ -4,6 +4,7 @@
 // Windows are cut by the database's clock.
 import { sql } from "drizzle-orm";
 import type { Db } from "../database.js";
+import { rowsOf } from "./rows.js";
 
 export interface Reservation {
   /** Calls granted (0: the window is spent). */
@@ -18,10 +19,9 @@ export interface Reservation {
  * function). Old windows are cleared on the way.
  */
 export async function reserveCalls(db: Db, account: string, want: number, limit: number, windowSeconds: number): Promise<Reservation> {
-  type Row = { reserved: number; window_left_ms: number };
-  const rows = await db.execute<Row>(
+  const rows = await db.execute(
     sql`select reserved, window_left_ms from taskcal_reserve_calls(${account}, ${want}::int, ${limit}::int, ${windowSeconds}::int)`,
   );
-  const [row] = (Array.isArray(rows) ? rows : (rows as { rows: Row[] }).rows) as Row[];
+  const [row] = rowsOf<{ reserved: number; window_left_ms: number }>(rows);
   return { granted: Number(row.reserved), windowLeftMs: Math.max(0, Number(row.window_left_ms)) };
 }
