@@ -30,7 +30,8 @@ const BURST_MS = 20;
  * calls `onRefill`'s listener once there may be more.
  */
 export interface CallBudget {
-  take(): boolean;
+  /** `priority`: the call's; a write's reservation never waits to be sent with others. */
+  take(priority: CallPriority): boolean;
   onRefill(listener: () => void): void;
 }
 
@@ -61,6 +62,10 @@ export class Pacer {
   private timer: unknown;
   private readonly waiting: Record<CallPriority, Waiter[]> = { write: [], read: [] };
   private budget: CallBudget | null = null;
+  /** Callers waiting for room in a queue (room), first come first served. */
+  private readonly roomWaiters: Array<{ priority: CallPriority; depth: number; resolve: () => void }> = [];
+  /** Let in by room and not come yet (each call that joins the queue counts as one of them); forgotten after a macrotask. */
+  private readonly admitted: Record<CallPriority, number> = { write: 0, read: 0 };
 
   constructor(
     requestsPerMinute: number,
@@ -115,6 +120,22 @@ export class Pacer {
     }
   }
 
+  /**
+   * Resolves once fewer than `depth` calls of `priority` wait (undefined: now,
+   * nobody being ahead): for work that would only join a long queue, and can
+   * begin later without holding anything meanwhile. Those let in count as
+   * queued until their calls join the queue (within the macrotask), so no
+   * more than the depth go in at once; one that never comes is forgotten
+   * after it.
+   */
+  room(priority: CallPriority, depth: number): Promise<void> | undefined {
+    if (this.roomWaiters.length === 0 && this.waiting[priority].length + this.admitted[priority] < depth) {
+      this.admit(priority);
+      return undefined;
+    }
+    return new Promise((resolve) => this.roomWaiters.push({ priority, depth, resolve }));
+  }
+
   /** The server asked to wait (Retry-After): no call of this account starts for `ms`. */
   hold(ms: number): void {
     const until = this.clock.now() + ms;
@@ -124,6 +145,7 @@ export class Pacer {
   }
 
   private enqueue(priority: CallPriority, waiter: Waiter): void {
+    if (this.admitted[priority] > 0) this.admitted[priority]--;
     this.waiting[priority].push(waiter);
     this.pump();
   }
@@ -155,17 +177,38 @@ export class Pacer {
     for (let waiter = this.next(); waiter && this.tokens >= 1; waiter = this.next()) {
       // The queue keeps its order: the first waiter for a calls-in-flight slot holds up those behind it.
       if (waiter.inFlight && this.inFlight >= this.maxInFlight) return;
-      // The shared budget is out for now: it pumps again when refilled.
-      if (this.budget && !this.budget.take()) return;
-      this.tokens -= 1;
       const priority: CallPriority = this.waiting.write.length ? "write" : "read";
+      // The shared budget is out for now: it pumps again when refilled.
+      if (this.budget && !this.budget.take(priority)) return;
+      this.tokens -= 1;
       this.waiting[priority].shift();
       if (waiter.inFlight) this.inFlight++;
       this.onWait?.(priority, this.clock.now() - waiter.asked);
       waiter.grant();
     }
+    this.letIn();
     if (this.queued === 0) return;
     this.schedule(Math.ceil((1 - this.tokens) / this.ratePerMs));
+  }
+
+  private letIn(): void {
+    for (let next = this.roomWaiters[0]; next; next = this.roomWaiters[0]) {
+      if (this.waiting[next.priority].length + this.admitted[next.priority] >= next.depth) return;
+      this.roomWaiters.shift();
+      this.admit(next.priority);
+      next.resolve();
+    }
+  }
+
+  private admit(priority: CallPriority): void {
+    if (this.admitted[priority] === 0) {
+      // Those let in that did not come (their caller went elsewhere) must not keep others out.
+      this.clock.setTimeout(() => {
+        this.admitted[priority] = 0;
+        this.letIn();
+      }, 0);
+    }
+    this.admitted[priority]++;
   }
 
   private schedule(ms: number): void {

@@ -175,6 +175,16 @@ export interface CalendarAdapter {
 
   listChanges(calendarId: string, query: ChangeQuery): Promise<ChangePage>;
 
+  /**
+   * Where the provider's pace is short (many calendars polled on one quota): a
+   * promise that resolves when a routine poll may begin without joining a
+   * long queue of calls waiting for their turn; undefined when it may begin
+   * now. A poll waiting here holds nothing but a callback, where a poll
+   * waiting in the queue holds its whole pass suspended (thousands at once
+   * at start-up).
+   */
+  pollTurn?(): Promise<void> | undefined;
+
   getEvent(calendarId: string, eventId: string): Promise<CalendarEvent | null>;
 
   /**

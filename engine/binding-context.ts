@@ -22,6 +22,11 @@ export interface BindingMachineInput {
 export interface BindingMachineImplementation {
   authorize(bindingId: string, signal: AbortSignal): Promise<{ hasSyncToken: boolean }>;
   runPass(bindingId: string, mode: PassMode, retryFailures: boolean, signal: AbortSignal): Promise<SyncOutcome>;
+  /**
+   * When a routine poll may begin (undefined: now): the provider's pace may
+   * be short. Absent: always now.
+   */
+  pollTurn?(bindingId: string): Promise<void> | undefined;
   /** Epoch milliseconds (the clock the actor's timers run on). */
   now(): number;
   /** For the backoff's jitter; Math.random by default. */
@@ -68,6 +73,8 @@ export type BindingEvent =
   | { type: "RESTART" }
   | { type: "RESYNC" }
   | { type: "RETRY_FAILURES" }
+  /** The routine poll's turn came (BindingMachineImplementation.pollTurn). */
+  | { type: "POLL_TURN" }
   /** The binding's configuration changed (credentials, calendar, display, settings): sign in and look again. */
   | { type: "CONFIG_CHANGED"; pollMs: number }
   /** Another binding on the same credential found it refused (revoked, expired): wait in `error` too, until it is replaced. */

@@ -40,6 +40,8 @@ const machine = setup({
     tokenExpired: ({ event }) => errorOf(event) instanceof SyncTokenExpired,
   },
   actions: {
+    /** Ask when the routine poll may begin, and hear POLL_TURN then (supplied). */
+    awaitPollTurn: unsupplied("the poll turn"),
     /** Record that a pull begins now (the clock is supplied). */
     pullStarted: unsupplied("the clock"),
     /** A fault: count it, remember what to wait and what to tell the administrator (the clock is supplied). */
@@ -141,12 +143,23 @@ const machine = setup({
         },
         idle: {
           entry: assign({ streak: 0 }),
-          after: { pollDelay: { target: "syncing", actions: assign({ pullNeeded: true }) } },
+          after: { pollDelay: "awaitingTurn" },
           on: {
             CRM_CHANGED: "syncing",
             SYNC_NOW: { target: "syncing", actions: assign({ pullNeeded: true }) },
             WEBHOOK: { target: "syncing", actions: assign({ pullNeeded: true }) },
             RETRY_FAILURES: { target: "syncing", actions: assign({ retryFailures: true }) },
+          },
+        },
+        // The poll is due; it begins when the provider's pace has room for it. Anything else that comes pulls at once.
+        awaitingTurn: {
+          entry: "awaitPollTurn",
+          on: {
+            POLL_TURN: { target: "syncing", actions: assign({ pullNeeded: true }) },
+            CRM_CHANGED: { target: "syncing", actions: assign({ pullNeeded: true }) },
+            SYNC_NOW: { target: "syncing", actions: assign({ pullNeeded: true }) },
+            WEBHOOK: { target: "syncing", actions: assign({ pullNeeded: true }) },
+            RETRY_FAILURES: { target: "syncing", actions: assign({ pullNeeded: true, retryFailures: true }) },
           },
         },
         syncing: {
@@ -237,6 +250,13 @@ export function bindingMachineWith(impl: BindingMachineImplementation) {
       backoffDelay: ({ context }) => backoffDelay(context.failures, context.backoffBaseMs, context.backoffMaxMs, context.retryAfterMs, random),
     },
     actions: {
+      awaitPollTurn: ({ context, self }) => {
+        // A stopped actor (removed, lease lost) hears nothing more.
+        const go = () => self.getSnapshot().status === "active" && self.send({ type: "POLL_TURN" });
+        const turn = impl.pollTurn?.(context.bindingId);
+        if (turn) turn.then(go, go);
+        else go();
+      },
       pullStarted: assign({ lastPullAt: () => impl.now() }),
       failed: assign(({ context, event }) => {
         const error = errorOf(event);

@@ -111,6 +111,8 @@ export class BindingSync {
   private lastPull: LastPull | null = null;
   /** When the last pulling pass ended well (performance.now()), for the interval the observer is told. */
   private pulledAt: number | undefined;
+  /** The routine poll's wait to begin, while it waits (pollTurn). */
+  private turn: Promise<void> | undefined;
 
   constructor(private readonly deps: SyncDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -133,6 +135,22 @@ export class BindingSync {
     await open.adapter.stopWatch({ channelId: open.channelId, resourceId: open.resourceId }).catch((error) => {
       this.deps.logger.warn({ err: error }, "could not stop the push channel; it lapses at its expiry");
     });
+  }
+
+  /**
+   * When the actor's next routine poll may begin (undefined: now): its
+   * provider's pace may be short, and a poll waiting to begin holds nothing
+   * (CalendarAdapter.pollTurn). One wait at a time: an actor that asks again
+   * meanwhile is given the same.
+   */
+  pollTurn(): Promise<void> | undefined {
+    if (this.turn) return this.turn;
+    const turn = this.lastPull?.adapter.pollTurn?.();
+    if (!turn) return undefined;
+    this.turn = turn.finally(() => {
+      this.turn = undefined;
+    });
+    return this.turn;
   }
 
   /** A push notice for this binding was delivered to its actor (which queues the pull it asks for). */

@@ -176,6 +176,7 @@ export class Supervisor implements EngineControl {
             if (isLeaseLost(error)) this.leaseLost(bindingId);
             throw error;
           }),
+      pollTurn: (bindingId) => this.running.get(bindingId)?.sync.pollTurn(),
       now: () => Date.now(),
     });
   }

@@ -45,6 +45,10 @@ export class GoogleAdapter implements CalendarAdapter {
     return calendar.id!;
   }
 
+  pollTurn(): Promise<void> | undefined {
+    return this.account.pollTurn();
+  }
+
   async listCalendars(): Promise<CalendarRef[]> {
     const calendars: CalendarRef[] = [];
     let pageToken: string | undefined;

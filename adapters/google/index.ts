@@ -82,6 +82,8 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
           pacing && ((priority, ms) => pacing.waited("google", "project", priority, ms / 1000)),
         );
   if (project) pacing?.pacerCreated("google", "project", () => project.queued);
+  // Two seconds of the project's pace: enough that the pacer never runs dry while polls are let in.
+  const pollQueueDepth = project && Math.max(20, Math.ceil((options.projectRequestsPerMinute! / 60) * 2));
   const timeoutMs = options.timeoutMs ?? 30_000;
   const polls = new PollBatcher(options.apiRootUrl, options.pollBatchWindowMs ?? DEFAULT_POLL_BATCH_WINDOW_MS, timeoutMs);
   /**
@@ -143,6 +145,7 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
         pacer: delegated ? pacerOf(credentials.subject, credential) : pacerFor(`credential:${accountKey}`, credential),
         pacerOf: (identity) => (delegated ? pacerOf(identity, credential) : joinAccount(identity, `credential:${accountKey}`, credential)),
         project,
+        pollQueueDepth,
         retry,
         timeoutMs,
         polls,

@@ -58,3 +58,40 @@ describe("R17: calls to one Google account are paced under its quota", () => {
     expect(results.some((r) => r.status === "rejected" && (r.reason as Error).name === "RateLimited")).toBe(true);
   });
 });
+
+describe("issue 18: a routine poll waits to begin while many polls wait for the project's pace", () => {
+  it("with two seconds of the project's pace already waiting, the next poll's turn comes as they drain", async () => {
+    google.setQuota(1_000_000, 60_000);
+    // 600 a minute for the project: ten a second, so twenty polls waiting are two seconds of it.
+    const paced = createGoogleAdapterFactory({
+      apiRootUrl: google.rootUrl,
+      tokenUrl: google.tokenUrl,
+      requestsPerMinute: 600_000,
+      projectRequestsPerMinute: 600,
+      retry: { maxAttempts: 1 },
+    });
+    const { adapter } = googleAccount(google, {}, paced);
+    const calendar = await adapter.findOrCreateCalendar("Polled");
+    const { syncToken } = await adapter.listChanges(calendar.id, { windowStart: "2026-01-01T00:00:00Z" });
+    // Thirty polls at once: one goes, the rest wait for the project's pace.
+    const polls = Array.from({ length: 30 }, () =>
+      adapter.listChanges(calendar.id, { syncToken, windowStart: "2026-01-01T00:00:00Z", routine: true }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const turn = adapter.pollTurn?.();
+    expect(turn).toBeInstanceOf(Promise);
+    let came = false;
+    void turn?.then(() => (came = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(came).toBe(false);
+    await turn;
+    // Its turn came once fewer than twenty waited: most of the thirty had gone.
+    const settled = await Promise.allSettled(polls);
+    expect(settled.every((p) => p.status === "fulfilled")).toBe(true);
+  }, 30_000);
+
+  it("without a project's pace a poll begins at once", () => {
+    const { adapter } = googleAccount(google);
+    expect(adapter.pollTurn?.()).toBeUndefined();
+  });
+});

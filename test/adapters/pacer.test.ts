@@ -113,4 +113,64 @@ describe("the per-account pacer", () => {
     expect(p.granted.map((g) => g.id)).toEqual(["waits"]);
     expect(p.granted[0].at).toBeGreaterThanOrEqual(2_000);
   });
+
+  describe("room in the queue (the routine polls' turn)", () => {
+    /** A caller that waits for room of depth 3 among reads, then asks for its slot; `begun` records when it was let in. */
+    function poller(p: ReturnType<typeof paced>, begun: string[]) {
+      return (id: string) => {
+        const go = () => {
+          begun.push(id);
+          p.ask(id);
+        };
+        const room = p.pacer.room("read", 3);
+        if (room) void room.then(go);
+        else go();
+      };
+    }
+
+    it("lets callers in while fewer than the depth wait, and the rest as the queue drains, in the order they came", async () => {
+      const p = paced(600); // one call every 100 ms
+      const begun: string[] = [];
+      const poll = poller(p, begun);
+      for (let i = 0; i < 8; i++) poll(`poll ${i}`);
+      await p.flush();
+      // The first goes at once; three wait for their slot; the other four wait outside, holding nothing.
+      expect(begun).toEqual(["poll 0", "poll 1", "poll 2", "poll 3"]);
+      expect(p.pacer.queued).toBe(3);
+      await p.advance(100);
+      expect(begun).toEqual(["poll 0", "poll 1", "poll 2", "poll 3", "poll 4"]);
+      expect(p.pacer.queued).toBe(3);
+      await p.advance(700);
+      expect(p.granted.map((g) => g.id)).toEqual(Array.from({ length: 8 }, (_, i) => `poll ${i}`));
+      expect(p.pacer.queued).toBe(0);
+    });
+
+    it("one let in that never comes does not keep the others out", async () => {
+      const p = paced(600);
+      const begun: string[] = [];
+      const poll = poller(p, begun);
+      for (let i = 0; i < 3; i++) poll(`poll ${i}`);
+      await p.flush();
+      // Room for one more, taken by a caller that goes elsewhere (its actor was stopped).
+      expect(p.pacer.room("read", 3)).toBeUndefined();
+      poll("after it");
+      await p.flush();
+      expect(begun).not.toContain("after it");
+      // Within a tick the place is given up, before any slot is granted.
+      await p.advance(1);
+      expect(begun).toContain("after it");
+      expect(p.granted.map((g) => g.id)).toEqual(["poll 0"]);
+    });
+
+    it("a write never waits for room, and reads let in wait behind it", async () => {
+      const p = paced(600);
+      const begun: string[] = [];
+      const poll = poller(p, begun);
+      for (let i = 0; i < 6; i++) poll(`poll ${i}`);
+      p.ask("write", "write");
+      await p.flush();
+      await p.advance(300);
+      expect(p.granted.map((g) => g.id).slice(0, 3)).toEqual(["poll 0", "write", "poll 1"]);
+    });
+  });
 });

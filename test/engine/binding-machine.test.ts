@@ -19,7 +19,13 @@ interface Pass {
 const POLL = 60_000;
 
 /** A machine whose passes are recorded and answered by `answer` (an outcome or a thrown fault). */
-function harness(options: { hasSyncToken?: boolean; answer?: (pass: Pass) => SyncOutcome | Error | Promise<SyncOutcome> } = {}) {
+function harness(
+  options: {
+    hasSyncToken?: boolean;
+    answer?: (pass: Pass) => SyncOutcome | Error | Promise<SyncOutcome>;
+    pollTurn?: () => Promise<void> | undefined;
+  } = {},
+) {
   const clock = new SimulatedClock();
   const passes: Pass[] = [];
   const authorizations: number[] = [];
@@ -35,6 +41,7 @@ function harness(options: { hasSyncToken?: boolean; answer?: (pass: Pass) => Syn
       if (outcome instanceof Error) throw outcome;
       return outcome;
     },
+    pollTurn: options.pollTurn,
     now: () => clock.now(),
     random: () => 0.5,
   });
@@ -95,6 +102,43 @@ describe("the binding machine with a simulated clock", () => {
     expect(h.passes.map((p) => p.at)).toEqual([0, POLL]);
     await advance(h.clock, 250);
     expect(h.passes.map((p) => p.at)).toEqual([0, POLL, POLL + 50_000 + POLL]);
+  });
+
+  it("a routine poll waits for its turn before its pass begins; a push notice meanwhile pulls at once", async () => {
+    let turns = 0;
+    let give: (() => void) | undefined;
+    const h = harness({
+      pollTurn: () => {
+        turns++;
+        return new Promise<void>((resolve) => (give = resolve));
+      },
+    });
+    running = h.actor.start();
+    await flush();
+    // The pull after signing in does not ask for a turn; the poll an interval later does, and waits.
+    await advance(h.clock, POLL + 30_000);
+    expect(turns).toBe(1);
+    expect(h.passes.map((p) => p.at)).toEqual([0]);
+    give?.();
+    await flush();
+    expect(h.passes.map((p) => [p.mode, p.at])).toEqual([
+      ["changes", 0],
+      ["changes", POLL + 30_000],
+    ]);
+    // The next poll counts from the pass that began when the turn came.
+    await advance(h.clock, POLL);
+    expect(turns).toBe(2);
+    running.send({ type: "WEBHOOK" });
+    await flush();
+    expect(h.passes.map((p) => [p.mode, p.at])).toEqual([
+      ["changes", 0],
+      ["changes", POLL + 30_000],
+      ["changes", 2 * POLL + 30_000],
+    ]);
+    // The turn that comes later finds the poll done: no second pass.
+    give?.();
+    await flush();
+    expect(h.passes).toHaveLength(3);
   });
 
   it("R14: CRM changes are pushed at once and never put off the next poll", async () => {
