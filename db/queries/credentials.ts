@@ -50,6 +50,30 @@ export async function recordCredentialSuccess(db: Db, key: CredentialKey, accoun
     });
 }
 
+/** Many credentials worked, each at its `at` (passes went through on them), in one statement; each id once. */
+export async function recordCredentialsWorked(db: Db, worked: Array<CredentialKey & { at: Date }>): Promise<void> {
+  if (worked.length === 0) return;
+  const excluded = (column: "provider" | "operatorId" | "fingerprint" | "lastOkAt" | "updatedAt") =>
+    sql.raw(`excluded."${credentialHealth[column].name}"`);
+  await db
+    .insert(credentialHealth)
+    .values(worked.map(({ at, ...key }) => ({ ...key, account: null, lastOkAt: at, updatedAt: at })))
+    .onConflictDoUpdate({
+      target: credentialHealth.id,
+      set: {
+        provider: excluded("provider"),
+        operatorId: excluded("operatorId"),
+        fingerprint: excluded("fingerprint"),
+        account: kept("account"),
+        lastOkAt: excluded("lastOkAt"),
+        lastErrorCode: kept("lastErrorCode"),
+        lastErrorMessage: kept("lastErrorMessage"),
+        lastErrorAt: kept("lastErrorAt"),
+        updatedAt: excluded("updatedAt"),
+      },
+    });
+}
+
 /** The provider refused the credential (revoked, expired, a wrong password). */
 export async function recordCredentialFailure(db: Db, key: CredentialKey, error: { code: string; message: string; at: Date }): Promise<void> {
   const failure = { lastErrorCode: error.code, lastErrorMessage: error.message, lastErrorAt: error.at };
