@@ -36,7 +36,7 @@ interface P4Params {
    * polling as it goes on, not start-up's backlog.
    */
   settleSeconds: number;
-  /** The window with push channels open: long enough to see the backstop polls (BACKSTOP_FACTOR × the interval) at small scale. */
+  /** The window with push channels open: long enough to see the backstop polls (BACKSTOP_FACTOR × the interval) at small scale. 0: no push phase (a profile of polling alone). */
   pushIdleSeconds: number;
   pollIntervalSeconds: number;
   /** How long a start-up may take before the bench measures what there is (the report says start-up did not finish). */
@@ -304,6 +304,7 @@ export const p4Scale: Scenario<P4Params> = {
       progress(`p4: ${bindings} bindings ${startupComplete ? "incremental" : "not all incremental"} after ${startupSeconds.toFixed(1)} s`);
       await sleep(1_000);
       const full = await memorySample(running);
+      if (snapshotDir) await heapSnapshot(service, snapshotDir, `p4-${bindings}x${params.perAccount}-startup`);
       await sleep(params.settleSeconds * 1000);
       const polling = await idleWindow(running, google, "polling", params.idleSeconds);
       const afterPolling = await memorySample(running);
@@ -317,6 +318,7 @@ export const p4Scale: Scenario<P4Params> = {
       let opened = { reached: false };
       let pushError: string | null = null;
       try {
+        if (params.pushIdleSeconds <= 0) throw new Error("skipped (p4.pushIdleSeconds=0)");
         const port = await freePort();
         running = await startInspected({ ...env, PUBLIC_URL: `http://127.0.0.1:${port}/` }, port, nodeFlags, "p4 service (push)");
         ({ service } = running);
