@@ -6,7 +6,7 @@
 // due within a second are written together, so thousands of accounts of
 // their own cost one statement a second, not one each (issue 18).
 import type { Db } from "../db/database.js";
-import { type CredentialKey, recordCredentialFailure, recordCredentialSuccess, recordCredentialsWorked } from "../db/queries/credentials.js";
+import { type CredentialKey, recordCredentialFailure, recordCredentialSuccess, recordCredentialSuccesses } from "../db/queries/credentials.js";
 import type { CredentialRef } from "./credentials.js";
 
 /** How stale "last worked" may get while a credential keeps working. */
@@ -18,7 +18,7 @@ export class CredentialHealth {
   /** Credential id → the fingerprint and time last written as working. */
   private readonly written = new Map<string, { fingerprint: string; at: number }>();
   /** Credentials that worked, waiting for the next write of them together, and that write. */
-  private gathered = new Map<string, CredentialKey & { at: Date }>();
+  private gathered = new Map<string, CredentialKey & { account: null; at: Date }>();
   private writing: Promise<void> | undefined;
 
   constructor(
@@ -39,7 +39,7 @@ export class CredentialHealth {
     const at = this.now();
     if (last && last.fingerprint === credential.fingerprint && at - last.at < WORKED_EVERY_MS) return;
     const { id, provider, operatorId, fingerprint } = credential;
-    this.gathered.set(id, { id, provider, operatorId, fingerprint, at: new Date(at) });
+    this.gathered.set(id, { id, provider, operatorId, fingerprint, account: null, at: new Date(at) });
     this.writing ??= new Promise<void>((resolve) => setTimeout(resolve, WORKED_GATHER_MS)).then(() => this.writeGathered());
     await this.writing;
   }
@@ -48,7 +48,7 @@ export class CredentialHealth {
     const worked = [...this.gathered.values()];
     this.gathered = new Map();
     this.writing = undefined;
-    await recordCredentialsWorked(this.db, worked);
+    await recordCredentialSuccesses(this.db, worked);
     for (const { id, fingerprint, at } of worked) this.written.set(id, { fingerprint, at: at.getTime() });
   }
 

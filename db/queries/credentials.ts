@@ -30,41 +30,28 @@ function kept(column: "account" | "lastOkAt" | "lastErrorCode" | "lastErrorMessa
 }
 
 /** The credential worked at `at` (a sign-in, a token refresh, a pass); `account` when it said whose it is. */
-export async function recordCredentialSuccess(db: Db, key: CredentialKey, account: string | null, at: Date): Promise<void> {
-  await db
-    .insert(credentialHealth)
-    .values({ ...key, account, lastOkAt: at, updatedAt: at })
-    .onConflictDoUpdate({
-      target: credentialHealth.id,
-      set: {
-        provider: key.provider,
-        operatorId: key.operatorId,
-        fingerprint: key.fingerprint,
-        account: account === null ? kept("account") : account,
-        lastOkAt: at,
-        lastErrorCode: kept("lastErrorCode"),
-        lastErrorMessage: kept("lastErrorMessage"),
-        lastErrorAt: kept("lastErrorAt"),
-        updatedAt: at,
-      },
-    });
+export function recordCredentialSuccess(db: Db, key: CredentialKey, account: string | null, at: Date): Promise<void> {
+  return recordCredentialSuccesses(db, [{ ...key, account, at }]);
 }
 
-/** Many credentials worked, each at its `at` (passes went through on them), in one statement; each id once. */
-export async function recordCredentialsWorked(db: Db, worked: Array<CredentialKey & { at: Date }>): Promise<void> {
+/**
+ * Many credentials worked, each at its `at`, in one statement (each id once);
+ * `account` when it said whose it is, else the row's is kept.
+ */
+export async function recordCredentialSuccesses(db: Db, worked: Array<CredentialKey & { account: string | null; at: Date }>): Promise<void> {
   if (worked.length === 0) return;
-  const excluded = (column: "provider" | "operatorId" | "fingerprint" | "lastOkAt" | "updatedAt") =>
+  const excluded = (column: "provider" | "operatorId" | "fingerprint" | "account" | "lastOkAt" | "updatedAt") =>
     sql.raw(`excluded."${credentialHealth[column].name}"`);
   await db
     .insert(credentialHealth)
-    .values(worked.map(({ at, ...key }) => ({ ...key, account: null, lastOkAt: at, updatedAt: at })))
+    .values(worked.map(({ at, ...row }) => ({ ...row, lastOkAt: at, updatedAt: at })))
     .onConflictDoUpdate({
       target: credentialHealth.id,
       set: {
         provider: excluded("provider"),
         operatorId: excluded("operatorId"),
         fingerprint: excluded("fingerprint"),
-        account: kept("account"),
+        account: sql`coalesce(${excluded("account")}, ${kept("account")})`,
         lastOkAt: excluded("lastOkAt"),
         lastErrorCode: kept("lastErrorCode"),
         lastErrorMessage: kept("lastErrorMessage"),

@@ -31,9 +31,7 @@ describe(`credential health recorded together (${backend})`, () => {
       await recordCredentialSuccess(database.db, c, "ola@example.com", before);
       await recordCredentialFailure(database.db, c, { code: "auth_revoked", message: "refused", at: new Date(before.getTime() + 1) });
     }
-    const started = Date.now();
     await Promise.all([health.worked(kept), health.worked({ ...replaced, fingerprint: "f2" }), health.worked(fresh)]);
-    expect(Date.now() - started).toBeLessThan(5_000);
 
     const keptRow = await credentialHealthOf(database.db, kept.id);
     expect(keptRow?.account).toBe("ola@example.com");
