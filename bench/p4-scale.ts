@@ -145,14 +145,25 @@ interface IdleWindow {
  * CPU the service used while idle for `seconds` (% of one core), and the
  * fake's traffic meanwhile; the scrapes stay outside the window. With
  * BENCH_P4_CPU_PROFILE=<dir>, the window (and only it) is profiled into
- * `<dir>/p4-<name>.cpuprofile`.
+ * `<dir>/p4-<name>.cpuprofile`; with BENCH_P4_ALLOCATION_PROFILE=<dir>, what
+ * it allocated (garbage included) into `<dir>/p4-<name>.heapprofile`.
  */
 async function idleWindow({ service, inspector }: Inspected, google: FakeGoogle, name: string, seconds: number): Promise<IdleWindow> {
   const profileDir = process.env.BENCH_P4_CPU_PROFILE;
+  const allocationDir = process.env.BENCH_P4_ALLOCATION_PROFILE;
   const before = await service.metrics();
   if (profileDir) {
     await inspector.post("Profiler.enable");
     await inspector.post("Profiler.start");
+  }
+  if (allocationDir) {
+    // Garbage too: what the collector spends its time on is what was allocated and died young.
+    await inspector.post("HeapProfiler.enable");
+    await inspector.post("HeapProfiler.startSampling", {
+      samplingInterval: 16_384,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   }
   const cpuBefore = cpuSecondsOf(service.pid);
   const bytesBefore = google.trafficBytes();
@@ -167,6 +178,10 @@ async function idleWindow({ service, inspector }: Inspected, google: FakeGoogle,
   if (profileDir) {
     const { profile } = await inspector.post<{ profile: unknown }>("Profiler.stop");
     writeFileSync(join(profileDir, `p4-${name}.cpuprofile`), JSON.stringify(profile));
+  }
+  if (allocationDir) {
+    const { profile } = await inspector.post<{ profile: unknown }>("HeapProfiler.stopSampling");
+    writeFileSync(join(allocationDir, `p4-${name}.heapprofile`), JSON.stringify(profile));
   }
   const after = await service.metrics();
   const pulls = total(after, "taskcal_poll_interval_seconds_count") - total(before, "taskcal_poll_interval_seconds_count");

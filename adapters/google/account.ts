@@ -1,5 +1,4 @@
 import { calendar, type calendar_v3 } from "@googleapis/calendar";
-import type { OAuth2Client } from "google-auth-library";
 import type { Logger } from "pino";
 import type { CallPriority, Pacer } from "../pacer.js";
 import { acquireSlots } from "../project-pace.js";
@@ -8,11 +7,12 @@ import { type AdapterError, RateLimited } from "../types.js";
 import { type GoogleSignIn, httpStatus, toAdapterError } from "./errors.js";
 import { getJson } from "./lean-get.js";
 import type { PollBatcher } from "./poll-batcher.js";
+import type { GoogleAuth } from "./refresh-token-auth.js";
 
 export interface GoogleAccountOptions {
   apiRootUrl: string;
-  /** Signed in: an OAuth2Client holding a refresh token, or a JWT client acting as a Workspace user. */
-  auth: OAuth2Client;
+  /** Signed in: a refresh token, or a JWT client acting as a Workspace user. */
+  auth: GoogleAuth;
   signIn: GoogleSignIn;
   /** The pace this account keeps until its identity is known (then it joins its account's, see learnIdentity). */
   pacer: Pacer;
@@ -85,7 +85,7 @@ export class GoogleAccount {
     return async () => {
       const url = new URL(path, this.options.apiRootUrl);
       for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
-      // The library's client keeps the token and refreshes it when it expires.
+      // The sign-in keeps the token and refreshes it before it expires.
       const { token } = await this.options.auth.getAccessToken();
       if (!token) throw new Error("Google gave no access token");
       const { polls } = this.options;
@@ -130,10 +130,9 @@ export class GoogleAccount {
         return (await request()).data;
       } catch (error) {
         // A 401 means the access token died early (revoked session, clock skew):
-        // drop it and let the client get a new one once before calling it revoked.
+        // drop it and get a new one once before calling it revoked.
         if (httpStatus(error) === 401 && !reauthorized) {
-          const { auth } = this.options;
-          auth.setCredentials({ refresh_token: auth.credentials.refresh_token, expiry_date: 1 });
+          this.options.auth.forgetAccessToken();
           continue;
         }
         const failure = toAdapterError(error, operation, this.options.signIn);

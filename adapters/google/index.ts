@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { OAuth2Client } from "google-auth-library";
+import { gaxios } from "google-auth-library";
 import type { Logger } from "pino";
 import { type CallBudget, Pacer } from "../pacer.js";
 import type { PacingObserver } from "../pacing-observer.js";
@@ -8,7 +8,8 @@ import type { CalendarAdapter } from "../types.js";
 import { GoogleAccount } from "./account.js";
 import { GoogleAdapter } from "./adapter.js";
 import { DEFAULT_POLL_BATCH_WINDOW_MS, PollBatcher } from "./poll-batcher.js";
-import { refreshTokenClient, type ServiceAccountKey, serviceAccountClient } from "./sign-in.js";
+import { jwtAuth, RefreshTokenAuth } from "./refresh-token-auth.js";
+import { type ServiceAccountKey, serviceAccountClient } from "./sign-in.js";
 
 export type { RetryPolicy } from "../retry-policy.js";
 
@@ -68,8 +69,8 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const pacers = new Map<string, Pacer>();
   const accounts = new Map<string, GoogleAccount>();
-  /** The HTTP client every refresh-token client shares (refreshTokenClient). */
-  let transporter: OAuth2Client["transporter"] | undefined;
+  /** The HTTP client (and connections) every refresh token's sign-in shares. */
+  const http = new gaxios.Gaxios();
   const { pacing } = options;
   // One more pacer that every call also waits for, after its account's: writes still go first.
   const project =
@@ -133,11 +134,10 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
       : digest(credentials.clientId, credentials.clientSecret, credentials.refreshToken);
     let account = accounts.get(accountKey);
     if (!account) {
+      // Service accounts' clients keep their own HTTP client: each redirects its token requests (serviceAccountClient).
       const auth = delegated
-        ? serviceAccountClient(credentials.serviceAccount, credentials.subject, options.tokenUrl)
-        : refreshTokenClient(credentials, options.tokenUrl, transporter);
-      // Service accounts' clients keep their own: each redirects its token requests (serviceAccountClient).
-      if (!delegated) transporter ??= auth.transporter;
+        ? jwtAuth(serviceAccountClient(credentials.serviceAccount, credentials.subject, options.tokenUrl))
+        : new RefreshTokenAuth(credentials, options.tokenUrl, http);
       account = new GoogleAccount({
         apiRootUrl: options.apiRootUrl,
         auth,

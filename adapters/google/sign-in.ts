@@ -2,7 +2,7 @@
 // OAuth client, or a service account's key signing a JWT assertion as a
 // Workspace user (domain-wide delegation, no refresh token at all).
 import { createPrivateKey } from "node:crypto";
-import { JWT, OAuth2Client } from "google-auth-library";
+import { JWT } from "google-auth-library";
 
 export const CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar";
 /** Where google-auth-library sends JWT assertions, whatever the client's options say. */
@@ -37,26 +37,6 @@ export function parseServiceAccountKey(json: string): ServiceAccountKey | { prob
     private_key: key.private_key,
     ...(typeof key.private_key_id === "string" ? { private_key_id: key.private_key_id } : {}),
   };
-}
-
-/**
- * `transporter`: the HTTP client of another refresh-token client to share
- * (its connections too): one per account would be about 1 KiB of heap each
- * with thousands of accounts, and theirs is the library's default one.
- */
-export function refreshTokenClient(
-  credentials: { clientId: string; clientSecret: string; refreshToken: string },
-  tokenUrl: string,
-  transporter?: OAuth2Client["transporter"],
-): OAuth2Client {
-  const auth = new OAuth2Client({
-    clientId: credentials.clientId,
-    clientSecret: credentials.clientSecret,
-    endpoints: { oauth2TokenUrl: tokenUrl },
-    transporter,
-  });
-  auth.setCredentials({ refresh_token: credentials.refreshToken });
-  return auth;
 }
 
 export function serviceAccountClient(key: ServiceAccountKey, subject: string, tokenUrl: string): JWT {
