@@ -16,6 +16,8 @@ export interface RemoteResult {
   event?: CalendarEvent;
   /** createEvent found the id taken by an earlier attempt of ours and adopted that event. */
   adopted?: boolean;
+  /** What the answer calls for once this action's effects are committed (edits a moved event brought along). */
+  followUp?: Action;
 }
 
 const PULL: Direction = "calendar-to-crm";

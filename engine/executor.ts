@@ -113,6 +113,7 @@ export class Executor {
     // Past this point the calendar holds the change: the commit follows even if the pass was cancelled meanwhile.
     this.env.beforeCommit?.(action);
     await this.commit(action, effectsOf(action, remote, this.env.calendarId, this.env.ctx), retries);
+    if (remote.followUp) await this.run(remote.followUp, retries);
   }
 
   /** The calendar's part of an action. */
@@ -136,9 +137,12 @@ export class Executor {
         return { event, adopted: !result.created };
       }
       case "move": {
-        let event = await adapter.moveEvent!(action.from.calendarId, action.from.remoteId, calendarId);
-        if (!eventShows(event, action.data)) event = await adapter.updateEvent(calendarId, event.id, action.data, event);
-        return { event };
+        const event = await adapter.moveEvent!(action.from.calendarId, action.from.remoteId, calendarId);
+        // Edited in the calendar it left after that binding's last pull: the edits come along and reach the task
+        // (merged as any pull merges them), never written over with the task as it was.
+        const edited = planPulled(event, null, action.task, this.env.ctx);
+        if (edited?.kind === "apply") return { event, followUp: edited };
+        return { event: eventShows(event, action.data) ? event : await adapter.updateEvent(calendarId, event.id, action.data, event) };
       }
       case "delete":
         await adapter.deleteEvent(calendarId, action.remoteId, action.etag ?? undefined);

@@ -113,6 +113,29 @@ describe(`R18: what people add in Google survives (${backend})`, () => {
     const journal = (await world.call("GET", `/api/actors/${janBinding.bindingId}/journal`)).body;
     expect(journal[0]).toMatchObject({ action: "move", taskId: task.id, outcome: "ok" });
   });
+
+  it("R11/R18: a title changed in Google just before the task moves reaches the task, and the moved event keeps it", async () => {
+    world = await startGoogleWorld();
+    const { typeId, operatorId, bindingId, calendarId } = await world.setUp();
+    const jan = (await world.call("POST", "/api/operators", { name: "Jan", googleEnabled: true, useConfigToken: true })).body;
+    const [janBinding] = (await world.call("PUT", `/api/operators/${jan.id}/calendars`, [{ eventTypeId: typeId, calendarName: "Jan – meetings" }]))
+      .body;
+    await world.waitForState(janBinding.bindingId, "incremental");
+    const janCalendar = world.google.user.calendars(world.email).find((c) => c.summary === "Jan – meetings")!.id;
+    const task = await taskIn(typeId, operatorId);
+    await expect.poll(() => live(calendarId).length).toBe(1);
+    await world.settle(bindingId);
+    const [event] = live(calendarId);
+    // Edited in Google; Anna's binding polls hourly, so nothing has pulled the edit when the task moves to Jan.
+    world.google.user.updateEvent(world.email, calendarId, event.id, { summary: `Oferta po telefonie - (${task.number})` });
+
+    await world.call("PATCH", `/api/tasks/${task.id}`, { operatorId: jan.id });
+    await expect.poll(() => live(janCalendar).map((e) => e.id)).toEqual([event.id]);
+    await world.settle(janBinding.bindingId);
+    await expect.poll(async () => (await world.call("GET", `/api/tasks/${task.id}`)).body.subject).toBe("Oferta po telefonie");
+    expect(live(janCalendar)[0].summary).toBe(`Oferta po telefonie - (${task.number})`);
+    expect((await world.call("GET", `/api/tasks/${task.id}`)).body.operatorId).toBe(jan.id);
+  });
 });
 
 describe(`R19/R11: what the calendar may and may not change (${backend})`, () => {
