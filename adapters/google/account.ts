@@ -7,7 +7,7 @@ import { type AdapterError, RateLimited } from "../types.js";
 import { type GoogleSignIn, httpStatus, toAdapterError } from "./errors.js";
 import { getJson } from "./lean-get.js";
 import type { PollBatcher } from "./poll-batcher.js";
-import type { GoogleAuth } from "./refresh-token-auth.js";
+import type { GoogleAuth } from "./sign-in.js";
 
 export interface GoogleAccountOptions {
   apiRootUrl: string;
@@ -32,7 +32,7 @@ export interface GoogleAccountOptions {
 }
 
 /**
- * One Google credential as every adapter on it shares it: the OAuth client (one
+ * One Google credential as every adapter on it shares it: its sign-in (one
  * token refresh for all) and the pacer. `call` is the only way
  * to Google: it waits for the pacer, retries what is worth retrying a few
  * times, and turns failures into adapter errors.

@@ -8,8 +8,8 @@ import type { CalendarAdapter } from "../types.js";
 import { GoogleAccount } from "./account.js";
 import { GoogleAdapter } from "./adapter.js";
 import { DEFAULT_POLL_BATCH_WINDOW_MS, PollBatcher } from "./poll-batcher.js";
-import { jwtAuth, RefreshTokenAuth } from "./refresh-token-auth.js";
-import { type ServiceAccountKey, serviceAccountClient } from "./sign-in.js";
+import { RefreshTokenAuth } from "./refresh-token-auth.js";
+import { type ServiceAccountKey, serviceAccountAuth } from "./sign-in.js";
 
 export type { RetryPolicy } from "../retry-policy.js";
 
@@ -134,9 +134,9 @@ export function createGoogleAdapterFactory(options: GoogleAdapterOptions): Googl
       : digest(credentials.clientId, credentials.clientSecret, credentials.refreshToken);
     let account = accounts.get(accountKey);
     if (!account) {
-      // Service accounts' clients keep their own HTTP client: each redirects its token requests (serviceAccountClient).
+      // Service accounts' clients keep their own HTTP client: each redirects its token requests (serviceAccountAuth).
       const auth = delegated
-        ? jwtAuth(serviceAccountClient(credentials.serviceAccount, credentials.subject, options.tokenUrl))
+        ? serviceAccountAuth(credentials.serviceAccount, credentials.subject, options.tokenUrl)
         : new RefreshTokenAuth(credentials, options.tokenUrl, http);
       account = new GoogleAccount({
         apiRootUrl: options.apiRootUrl,

@@ -4,21 +4,13 @@
 // client did for us: a new access token five minutes before the old one
 // expires, one refresh at a time, and Google's answers and faults in the
 // gaxios shape errors.ts reads (a refused token is `invalid_grant`, a 4xx).
-import { gaxios, type JWT } from "google-auth-library";
+import { gaxios } from "google-auth-library";
+import type { GoogleAuth } from "./sign-in.js";
 
 /** How long before its expiry an access token is replaced (as OAuth2Client does). */
 const EAGER_REFRESH_MS = 5 * 60_000;
 /** When Google's answer gives no lifetime: its access tokens last an hour. */
 const DEFAULT_LIFETIME_S = 3600;
-
-/** What a Google account needs of its sign-in: tokens for its own GETs, authorized requests for the client library. */
-export interface GoogleAuth {
-  getAccessToken(): Promise<{ token?: string | null }>;
-  /** googleapis' API client sends every request through its `auth` this way. */
-  request<T>(options: gaxios.GaxiosOptions): Promise<gaxios.GaxiosResponse<T>>;
-  /** Google refused the access token before its time (401): the next call gets a new one. */
-  forgetAccessToken(): void;
-}
 
 export class RefreshTokenAuth implements GoogleAuth {
   private accessToken: string | undefined;
@@ -66,13 +58,4 @@ export class RefreshTokenAuth implements GoogleAuth {
     this.expiresAt = Date.now() + (Number(data.expires_in) || DEFAULT_LIFETIME_S) * 1000;
     return data.access_token;
   }
-}
-
-/** A service account's JWT client as a GoogleAuth (few of them: one per Workspace user it acts as). */
-export function jwtAuth(client: JWT): GoogleAuth {
-  return {
-    getAccessToken: () => client.getAccessToken(),
-    request: (options) => client.request(options),
-    forgetAccessToken: () => client.setCredentials({ refresh_token: client.credentials.refresh_token, expiry_date: 1 }),
-  };
 }
