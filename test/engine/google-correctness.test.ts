@@ -26,6 +26,22 @@ async function taskIn(typeId: string, operatorId: string, fields: Record<string,
   return created.body;
 }
 
+/** Anna's task with its event in her calendar, and Jan, bound to the same type on the same Google account. */
+async function taskBesideJan() {
+  world = await startGoogleWorld();
+  const { typeId, operatorId, bindingId, calendarId } = await world.setUp();
+  const jan = (await world.call("POST", "/api/operators", { name: "Jan", googleEnabled: true, useConfigToken: true })).body;
+  const [janBinding] = (await world.call("PUT", `/api/operators/${jan.id}/calendars`, [{ eventTypeId: typeId, calendarName: "Jan – meetings" }]))
+    .body;
+  await world.waitForState(janBinding.bindingId, "incremental");
+  const janCalendar = world.google.user.calendars(world.email).find((c) => c.summary === "Jan – meetings")!.id;
+  const task = await taskIn(typeId, operatorId);
+  await expect.poll(() => live(calendarId).length).toBe(1);
+  await world.settle(bindingId);
+  const [event] = live(calendarId);
+  return { bindingId, calendarId, jan, janBinding, janCalendar, task, event };
+}
+
 /** Runs the command and waits until the actor idles again. */
 async function command(bindingId: string, name: string) {
   expect((await world.call("POST", `/api/actors/${bindingId}/${name}`)).status).toBe(202);
@@ -89,17 +105,7 @@ describe(`R18: what people add in Google survives (${backend})`, () => {
   });
 
   it("R11: a task moved to an operator on the same Google account moves its event whole (events.move), attendees and all", async () => {
-    world = await startGoogleWorld();
-    const { typeId, operatorId, bindingId, calendarId } = await world.setUp();
-    const jan = (await world.call("POST", "/api/operators", { name: "Jan", googleEnabled: true, useConfigToken: true })).body;
-    const [janBinding] = (await world.call("PUT", `/api/operators/${jan.id}/calendars`, [{ eventTypeId: typeId, calendarName: "Jan – meetings" }]))
-      .body;
-    await world.waitForState(janBinding.bindingId, "incremental");
-    const janCalendar = world.google.user.calendars(world.email).find((c) => c.summary === "Jan – meetings")!.id;
-    const task = await taskIn(typeId, operatorId);
-    await expect.poll(() => live(calendarId).length).toBe(1);
-    await world.settle(bindingId);
-    const [event] = live(calendarId);
+    const { bindingId, calendarId, jan, janBinding, janCalendar, task, event } = await taskBesideJan();
     world.google.user.updateEvent(world.email, calendarId, event.id, { attendees: [{ email: "client@example.com" }] });
 
     await world.call("PATCH", `/api/tasks/${task.id}`, { operatorId: jan.id });
@@ -115,17 +121,7 @@ describe(`R18: what people add in Google survives (${backend})`, () => {
   });
 
   it("R11/R18: a title changed in Google just before the task moves reaches the task, and the moved event keeps it", async () => {
-    world = await startGoogleWorld();
-    const { typeId, operatorId, bindingId, calendarId } = await world.setUp();
-    const jan = (await world.call("POST", "/api/operators", { name: "Jan", googleEnabled: true, useConfigToken: true })).body;
-    const [janBinding] = (await world.call("PUT", `/api/operators/${jan.id}/calendars`, [{ eventTypeId: typeId, calendarName: "Jan – meetings" }]))
-      .body;
-    await world.waitForState(janBinding.bindingId, "incremental");
-    const janCalendar = world.google.user.calendars(world.email).find((c) => c.summary === "Jan – meetings")!.id;
-    const task = await taskIn(typeId, operatorId);
-    await expect.poll(() => live(calendarId).length).toBe(1);
-    await world.settle(bindingId);
-    const [event] = live(calendarId);
+    const { calendarId, jan, janBinding, janCalendar, task, event } = await taskBesideJan();
     // Edited in Google; Anna's binding polls hourly, so nothing has pulled the edit when the task moves to Jan.
     world.google.user.updateEvent(world.email, calendarId, event.id, { summary: `Oferta po telefonie - (${task.number})` });
 
