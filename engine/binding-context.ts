@@ -2,6 +2,7 @@
 // input, its events, and what it needs from the world (supplied once).
 import type { SyncOutcome } from "./binding-sync.js";
 import type { PassMode } from "./pass.js";
+import type { PollReport } from "./routine-polls.js";
 
 export interface ActorError {
   code: string;
@@ -18,6 +19,12 @@ export interface BindingMachineInput {
   startPaused?: boolean;
 }
 
+/** Timers as XState's clock has them (its SimulatedClock is one). */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
 /** What the machine needs from the world; the supervisor supplies it once, tests supply stubs. */
 export interface BindingMachineImplementation {
   authorize(bindingId: string, signal: AbortSignal): Promise<{ hasSyncToken: boolean }>;
@@ -29,6 +36,8 @@ export interface BindingMachineImplementation {
   pollTurn?(bindingId: string): Promise<void> | undefined;
   /** Epoch milliseconds (the clock the actor's timers run on). */
   now(): number;
+  /** The timers routine polls wait on (RoutinePolls); real ones by default, the actor's simulated clock in tests. */
+  timers?: Timers;
   /** For the backoff's jitter; Math.random by default. */
   random?(): number;
 }
@@ -73,8 +82,8 @@ export type BindingEvent =
   | { type: "RESTART" }
   | { type: "RESYNC" }
   | { type: "RETRY_FAILURES" }
-  /** The routine poll's turn came (BindingMachineImplementation.pollTurn). */
-  | { type: "POLL_TURN" }
+  /** What the routine poller of an idle actor reports. */
+  | PollReport
   /** The binding's configuration changed (credentials, calendar, display, settings): sign in and look again. */
   | { type: "CONFIG_CHANGED"; pollMs: number }
   /** Another binding on the same credential found it refused (revoked, expired): wait in `error` too, until it is replaced. */

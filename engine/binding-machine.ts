@@ -1,14 +1,17 @@
 // One actor per operator–calendar binding (R16). The machine only
 // orchestrates: its I/O (authorize, run a pass) and its clock are supplied
 // with `bindingMachineWith`, so it runs alone in tests with stub actors and a
-// simulated clock. Context holds plain data only.
+// simulated clock. While idle, its routine polls run beside it
+// (routine-polls.ts) and it hears only what it acts on. Context holds plain
+// data only.
 import { assign, enqueueActions, fromPromise, setup } from "xstate";
 import { RateLimited, SyncTokenExpired } from "../adapters/types.js";
 import type { BindingEvent, BindingMachineImplementation, BindingMachineInput, Context } from "./binding-context.js";
 import type { SyncOutcome } from "./binding-sync.js";
 import { describeFault, isPermanentFault } from "./faults.js";
 import type { PassMode } from "./pass.js";
-import { backoffDelay, pollDelay } from "./timing.js";
+import { RoutinePolls } from "./routine-polls.js";
+import { backoffDelay } from "./timing.js";
 
 const MAX_STREAK = 5;
 
@@ -21,6 +24,13 @@ const unsupplied = (what: string) => () => {
   throw new Error(`the binding machine runs with bindingMachineWith(): ${what} is not supplied`);
 };
 
+/** Where a failed incremental pass or poll leads (the event carries its error). */
+const passFailed = [
+  { guard: "tokenExpired", target: "#binding.initialImport", actions: "importAgain" },
+  { guard: "permanent", target: "#binding.error", actions: "failed" },
+  { target: "#binding.backoff", actions: "failed" },
+] as const;
+
 const machine = setup({
   types: {
     context: {} as Context,
@@ -32,7 +42,6 @@ const machine = setup({
     runPass: fromPromise<SyncOutcome, { bindingId: string; mode: PassMode; retryFailures: boolean }>(unsupplied("runPass")),
   },
   delays: {
-    pollDelay: unsupplied("the clock"),
     backoffDelay: unsupplied("the clock"),
   },
   guards: {
@@ -40,12 +49,16 @@ const machine = setup({
     tokenExpired: ({ event }) => errorOf(event) instanceof SyncTokenExpired,
   },
   actions: {
-    /** Ask when the routine poll may begin, and hear POLL_TURN then (supplied). */
-    awaitPollTurn: unsupplied("the poll turn"),
+    /** Routine polls while idle run beside the machine (RoutinePolls, supplied): start them, stop them, tell them an event came. */
+    startPolling: unsupplied("the routine polls"),
+    stopPolling: unsupplied("the routine polls"),
+    nudgePoller: unsupplied("the routine polls"),
     /** Record that a pull begins now (the clock is supplied). */
     pullStarted: unsupplied("the clock"),
     /** A fault: count it, remember what to wait and what to tell the administrator (the clock is supplied). */
     failed: unsupplied("the clock"),
+    /** The sync token expired (410): the next pass imports the calendar whole. */
+    importAgain: assign({ fullImport: true }),
     /** A pass finished: faults are behind us, it says whether a push channel works, and when its poll listed the calendar. */
     passDone: assign(({ context, event }) => {
       const { channelExpiresAt, listedAfterMs } = outputOf(event);
@@ -141,25 +154,34 @@ const machine = setup({
             { target: "idle" },
           ],
         },
+        // Routine polls run beside the machine (RoutinePolls): it hears only what it acts on. An event before
+        // the poll began takes over at once (POLL_GO, pulling too if the poll was due); one while it runs is
+        // noted, and acted on when the poll ends (POLLED), so passes never overlap.
         idle: {
-          entry: assign({ streak: 0 }),
-          after: { pollDelay: "awaitingTurn" },
+          entry: [assign({ streak: 0 }), "startPolling"],
+          exit: "stopPolling",
           on: {
-            CRM_CHANGED: "syncing",
-            SYNC_NOW: { target: "syncing", actions: assign({ pullNeeded: true }) },
-            WEBHOOK: { target: "syncing", actions: assign({ pullNeeded: true }) },
-            RETRY_FAILURES: { target: "syncing", actions: assign({ retryFailures: true }) },
-          },
-        },
-        // The poll is due; it begins when the provider's pace has room for it. Anything else that comes pulls at once.
-        awaitingTurn: {
-          entry: "awaitPollTurn",
-          on: {
-            POLL_TURN: { target: "syncing", actions: assign({ pullNeeded: true }) },
-            CRM_CHANGED: { target: "syncing", actions: assign({ pullNeeded: true }) },
-            SYNC_NOW: { target: "syncing", actions: assign({ pullNeeded: true }) },
-            WEBHOOK: { target: "syncing", actions: assign({ pullNeeded: true }) },
-            RETRY_FAILURES: { target: "syncing", actions: assign({ pullNeeded: true, retryFailures: true }) },
+            CRM_CHANGED: { actions: [assign({ pushNeeded: true }), "nudgePoller"] },
+            SYNC_NOW: { actions: [assign({ pullNeeded: true }), "nudgePoller"] },
+            WEBHOOK: { actions: [assign({ pullNeeded: true }), "nudgePoller"] },
+            RETRY_FAILURES: { actions: [assign({ retryFailures: true }), "nudgePoller"] },
+            POLL_GO: {
+              target: "syncing",
+              actions: assign(({ context, event }) => ({
+                pullNeeded: context.pullNeeded || event.pull,
+                lastPullAt: event.lastPullAt,
+                channelExpiresAt: event.channelExpiresAt,
+              })),
+            },
+            POLLED: {
+              target: "deciding",
+              actions: assign(({ context, event }) => ({
+                pullNeeded: context.pullNeeded || event.output.again,
+                lastPullAt: event.lastPullAt,
+                channelExpiresAt: event.output.channelExpiresAt,
+              })),
+            },
+            POLL_FAILED: passFailed,
           },
         },
         syncing: {
@@ -206,11 +228,7 @@ const machine = setup({
               },
               { target: "idle", actions: "passDone" },
             ],
-            onError: [
-              { guard: "tokenExpired", target: "#binding.initialImport", actions: assign({ fullImport: true }) },
-              { guard: "permanent", target: "#binding.error", actions: "failed" },
-              { target: "#binding.backoff", actions: "failed" },
-            ],
+            onError: passFailed,
           },
         },
       },
@@ -240,23 +258,22 @@ const machine = setup({
 /** The binding machine with its I/O and clock supplied (once per supervisor, or per test). */
 export function bindingMachineWith(impl: BindingMachineImplementation) {
   const random = impl.random ?? Math.random;
+  const polls = new RoutinePolls(impl);
   return machine.provide({
     actors: {
       authorize: fromPromise(({ input, signal }) => impl.authorize(input.bindingId, signal)),
       runPass: fromPromise(({ input, signal }) => impl.runPass(input.bindingId, input.mode, input.retryFailures, signal)),
     },
     delays: {
-      pollDelay: ({ context }) => pollDelay(context.pollMs, context.channelExpiresAt, context.lastPullAt, impl.now()),
       backoffDelay: ({ context }) => backoffDelay(context.failures, context.backoffBaseMs, context.backoffMaxMs, context.retryAfterMs, random),
     },
     actions: {
-      awaitPollTurn: ({ context, self }) => {
-        // A stopped actor (removed, lease lost) hears nothing more.
-        const go = () => self.getSnapshot().status === "active" && self.send({ type: "POLL_TURN" });
-        const turn = impl.pollTurn?.(context.bindingId);
-        if (turn) turn.then(go, go);
-        else go();
+      startPolling: ({ context, self }) => {
+        const { bindingId, pollMs, lastPullAt, channelExpiresAt } = context;
+        polls.start(self, { bindingId, pollMs, lastPullAt, channelExpiresAt });
       },
+      stopPolling: ({ self }) => polls.stop(self),
+      nudgePoller: ({ self }) => polls.nudge(self),
       pullStarted: assign({ lastPullAt: () => impl.now() }),
       failed: assign(({ context, event }) => {
         const error = errorOf(event);

@@ -31,6 +31,7 @@ import { lazyChild } from "./lazy-logger.js";
 import { Leases } from "./leases.js";
 import { Limiter } from "./limiter.js";
 import { Notices } from "./notices.js";
+import type { PollReport } from "./routine-polls.js";
 
 export interface SupervisorOptions {
   database: Database;
@@ -73,7 +74,7 @@ interface Running {
   writes: Promise<void>;
 }
 
-const COMMAND_EVENTS: Record<ActorCommand, Exclude<BindingEvent, { type: "CONFIG_CHANGED" | "CREDENTIAL_REFUSED" }>["type"]> = {
+const COMMAND_EVENTS: Record<ActorCommand, Exclude<BindingEvent, { type: "CONFIG_CHANGED" | "CREDENTIAL_REFUSED" | PollReport["type"] }>["type"]> = {
   sync: "SYNC_NOW",
   restart: "RESTART",
   pause: "PAUSE",

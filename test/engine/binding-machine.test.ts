@@ -43,6 +43,7 @@ function harness(
     },
     pollTurn: options.pollTurn,
     now: () => clock.now(),
+    timers: clock,
     random: () => 0.5,
   });
   const actor: Actor<BindingMachine> = createActor(machine, {
@@ -139,6 +140,67 @@ describe("the binding machine with a simulated clock", () => {
     give?.();
     await flush();
     expect(h.passes).toHaveLength(3);
+  });
+
+  it("a CRM change while a routine poll runs waits for the poll to end, then is pushed; the next poll counts from the routine one", async () => {
+    let release: ((outcome: SyncOutcome) => void) | undefined;
+    const h = harness({
+      answer: (pass) =>
+        pass.at === POLL && pass.mode === "changes"
+          ? new Promise<SyncOutcome>((resolve) => (release = resolve))
+          : { again: false, channelExpiresAt: null },
+    });
+    running = h.actor.start();
+    await flush();
+    await advance(h.clock, POLL);
+    expect(h.passes.map((p) => [p.mode, p.at])).toEqual([
+      ["changes", 0],
+      ["changes", POLL],
+    ]);
+    h.actor.send({ type: "CRM_CHANGED" });
+    await advance(h.clock, 1_000);
+    // Passes never overlap: the push waits for the poll in flight.
+    expect(h.passes).toHaveLength(2);
+    release?.({ again: false, channelExpiresAt: null, listedAfterMs: 0 });
+    await flush();
+    expect(h.passes.map((p) => [p.mode, p.at])).toEqual([
+      ["changes", 0],
+      ["changes", POLL],
+      ["push", POLL + 1_000],
+    ]);
+    await advance(h.clock, POLL - 1_250);
+    expect(h.passes).toHaveLength(3);
+    await advance(h.clock, 250);
+    expect(h.passes.at(-1)).toMatchObject({ mode: "changes", at: 2 * POLL });
+  });
+
+  it("R16: a routine poll's fault backs off like any pass's; stopping the actor aborts a routine poll in flight", async () => {
+    let polls = 0;
+    let held: Pass | undefined;
+    const h = harness({
+      answer: (pass) => {
+        if (pass.at === 0) return { again: false, channelExpiresAt: null };
+        polls++;
+        if (polls === 1) return new Transient("503");
+        if (polls === 2) return { again: false, channelExpiresAt: null };
+        held = pass;
+        return new Promise<SyncOutcome>(() => {});
+      },
+    });
+    running = h.actor.start();
+    await flush();
+    await advance(h.clock, POLL);
+    expect(h.state()).toBe("backoff");
+    expect(h.actor.getSnapshot().context.lastError).toMatchObject({ code: "unavailable" });
+    await advance(h.clock, 1_000);
+    expect(h.state()).toBe("incremental");
+    expect(h.actor.getSnapshot().context.lastError).toBeNull();
+    expect(h.passes.map((p) => p.at)).toEqual([0, POLL, POLL + 750]);
+    await advance(h.clock, POLL);
+    expect(held?.at).toBe(2 * POLL + 750);
+    expect(held?.signal.aborted).toBe(false);
+    h.actor.stop();
+    expect(held?.signal.aborted).toBe(true);
   });
 
   it("R14: CRM changes are pushed at once and never put off the next poll", async () => {
