@@ -4,13 +4,13 @@
 // simulated clock. While idle, its routine polls run beside it
 // (routine-polls.ts) and it hears only what it acts on. Context holds plain
 // data only.
-import { assign, enqueueActions, fromPromise, setup } from "xstate";
+import { type Actor, assign, enqueueActions, fromPromise, setup } from "xstate";
 import { RateLimited, SyncTokenExpired } from "../adapters/types.js";
 import type { BindingEvent, BindingMachineImplementation, BindingMachineInput, Context } from "./binding-context.js";
 import type { SyncOutcome } from "./binding-sync.js";
 import { describeFault, isPermanentFault } from "./faults.js";
 import type { PassMode } from "./pass.js";
-import { RoutinePolls } from "./routine-polls.js";
+import { haltRoutinePoll, RoutinePolls } from "./routine-polls.js";
 import { backoffDelay } from "./timing.js";
 
 const MAX_STREAK = 5;
@@ -288,3 +288,9 @@ export function bindingMachineWith(impl: BindingMachineImplementation) {
 }
 
 export type BindingMachine = ReturnType<typeof bindingMachineWith>;
+
+/** Stops a binding actor: a routine poll in flight is aborted with it, as a pass in flight is. */
+export function stopBindingActor(actor: Actor<BindingMachine>): void {
+  actor.stop();
+  haltRoutinePoll(actor);
+}

@@ -21,7 +21,7 @@ import { recordStateChange } from "../db/queries/state-changes.js";
 import type { SecretBox } from "../db/secret-box.js";
 import type { Action } from "./actions.js";
 import type { ActorError, BindingEvent } from "./binding-context.js";
-import { type BindingMachine, bindingMachineWith } from "./binding-machine.js";
+import { type BindingMachine, bindingMachineWith, stopBindingActor } from "./binding-machine.js";
 import { BindingSync } from "./binding-sync.js";
 import { CredentialHealth } from "./credential-health.js";
 import { credentialOf, openCompany } from "./credentials.js";
@@ -380,7 +380,7 @@ export class Supervisor implements EngineControl {
     const entry = this.running.get(bindingId);
     if (!entry) return;
     this.running.delete(bindingId);
-    entry.actor.stop();
+    stopBindingActor(entry.actor);
     entry.sync.close();
     await entry.sync.idle();
     await entry.writes;

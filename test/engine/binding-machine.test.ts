@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type Actor, createActor, SimulatedClock } from "xstate";
 import { AuthRevoked, RateLimited, SyncTokenExpired, Transient } from "../../adapters/types.js";
-import { type BindingMachine, bindingMachineWith } from "../../engine/binding-machine.js";
+import { type BindingMachine, bindingMachineWith, stopBindingActor } from "../../engine/binding-machine.js";
 import type { SyncOutcome } from "../../engine/binding-sync.js";
 import type { PassMode } from "../../engine/pass.js";
 import { topState } from "../../engine/supervisor.js";
@@ -174,7 +174,7 @@ describe("the binding machine with a simulated clock", () => {
     expect(h.passes.at(-1)).toMatchObject({ mode: "changes", at: 2 * POLL });
   });
 
-  it("R16: a routine poll's fault backs off like any pass's; stopping the actor aborts a routine poll in flight", async () => {
+  it("R16: a routine poll's fault backs off like any pass's; stopping the actor (stopBindingActor) aborts a routine poll in flight", async () => {
     let polls = 0;
     let held: Pass | undefined;
     const h = harness({
@@ -199,7 +199,7 @@ describe("the binding machine with a simulated clock", () => {
     await advance(h.clock, POLL);
     expect(held?.at).toBe(2 * POLL + 750);
     expect(held?.signal.aborted).toBe(false);
-    h.actor.stop();
+    stopBindingActor(h.actor);
     expect(held?.signal.aborted).toBe(true);
   });
 
