@@ -289,8 +289,12 @@ export function bindingMachineWith(impl: BindingMachineImplementation) {
 
 export type BindingMachine = ReturnType<typeof bindingMachineWith>;
 
-/** Stops a binding actor: a routine poll in flight is aborted with it, as a pass in flight is. */
+/**
+ * Stops a binding actor, a root one or a child (whose stop() is its
+ * parent's to call: the stop event does what stop() does for either). A
+ * routine poll in flight is aborted with it, as a pass in flight is.
+ */
 export function stopBindingActor(actor: Actor<BindingMachine>): void {
-  actor.stop();
+  actor.send({ type: "xstate.stop" } as unknown as BindingEvent);
   haltRoutinePoll(actor);
 }
