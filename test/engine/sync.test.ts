@@ -248,8 +248,9 @@ describe(`engine faults an administrator must see (${backend})`, () => {
     world.memory.deleteCalendar(cal);
     await world.supervisor.command(world.bindingId, "sync");
     await world.waitForState("error");
-    const actor = await actorView(world.database.db, world.bindingId);
-    expect(actor!.lastError).toMatchObject({ code: "calendar_missing", message: expect.stringContaining("Restart") });
+    await expect
+      .poll(async () => (await actorView(world.database.db, world.bindingId))!.lastError)
+      .toMatchObject({ code: "calendar_missing", message: expect.stringContaining("Restart") });
 
     await world.supervisor.command(world.bindingId, "restart");
     await world.settle();
