@@ -52,11 +52,26 @@ const RESET = [
   "insert into settings (id) values (1) on conflict do nothing",
 ];
 
-/** Empties every table, as a fresh migrated database has them (bindings' dependants go with them). */
+/** PostgreSQL's "deadlock detected": the statement was chosen to give way, and may simply run again. */
+const isDeadlock = (error: unknown) => ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string })).code === "40P01";
+
+/**
+ * Empties every table, as a fresh migrated database has them (bindings'
+ * dependants go with them). The truncate locks every table in turn, so a
+ * late write of an engine winding down (a credential's health, gathered for
+ * a second) can deadlock with it on PostgreSQL: the truncate then runs again.
+ */
 export async function emptyDatabase(database: Database): Promise<void> {
-  await database.db.transaction(async (tx) => {
-    for (const statement of RESET) await tx.execute(sql.raw(statement));
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await database.db.transaction(async (tx) => {
+        for (const statement of RESET) await tx.execute(sql.raw(statement));
+      });
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !isDeadlock(error)) throw error;
+    }
+  }
 }
 
 /** A migrated cluster dumped once per run by test/global-setup.ts. */
