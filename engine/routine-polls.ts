@@ -36,6 +36,7 @@ interface Poller extends PollSchedule {
   /** An event came while the poll ran: report its end. */
   nudged: boolean;
   abort: AbortController | undefined;
+  /** The implementation's (kept here so that haltRoutinePoll needs only the actor). */
   timers: Timers;
 }
 
@@ -44,10 +45,10 @@ const realTimers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTi
 /** Each actor's poller, by the actor (actors of every machine are distinct objects). */
 const pollers = new WeakMap<AnyActorRef, Poller>();
 
-function halt(poller: Poller, timers: Timers): void {
+function halt(poller: Poller): void {
   poller.spell++;
   poller.phase = "stopped";
-  timers.clearTimeout(poller.timer);
+  poller.timers.clearTimeout(poller.timer);
   poller.timer = undefined;
   poller.abort?.abort();
   poller.abort = undefined;
@@ -60,7 +61,7 @@ function halt(poller: Poller, timers: Timers): void {
  */
 export function haltRoutinePoll(actor: AnyActorRef): void {
   const poller = pollers.get(actor);
-  if (poller) halt(poller, poller.timers);
+  if (poller) halt(poller);
 }
 
 export class RoutinePolls {
@@ -107,9 +108,9 @@ export class RoutinePolls {
   private wait(actor: AnyActorRef, poller: Poller): void {
     const spell = poller.spell;
     poller.phase = "waiting";
-    this.timers.clearTimeout(poller.timer);
+    poller.timers.clearTimeout(poller.timer);
     const delay = pollDelay(poller.pollMs, poller.channelExpiresAt, poller.lastPullAt, this.impl.now());
-    poller.timer = this.timers.setTimeout(() => {
+    poller.timer = poller.timers.setTimeout(() => {
       if (poller.spell !== spell) return;
       poller.phase = "turn";
       const go = () => this.poll(actor, poller, spell);

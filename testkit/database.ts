@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { type Database, openDatabase } from "../db/database.js";
+import { driverErrorOf } from "../db/errors.js";
 
 export type TestDatabaseChoice = { kind: "pglite" } | { kind: "server"; url: string } | { kind: "container"; image: string };
 
@@ -53,13 +54,13 @@ const RESET = [
 ];
 
 /** PostgreSQL's "deadlock detected": the statement was chosen to give way, and may simply run again. */
-const isDeadlock = (error: unknown) => ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string })).code === "40P01";
+const DEADLOCK = "40P01";
 
 /**
  * Empties every table, as a fresh migrated database has them (bindings'
  * dependants go with them). The truncate locks every table in turn, so a
- * late write of an engine winding down (a credential's health, gathered for
- * a second) can deadlock with it on PostgreSQL: the truncate then runs again.
+ * late write of an engine winding down can deadlock with it on PostgreSQL
+ * (seen once, after the model test's last run): the truncate then runs again.
  */
 export async function emptyDatabase(database: Database): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -69,7 +70,7 @@ export async function emptyDatabase(database: Database): Promise<void> {
       });
       return;
     } catch (error) {
-      if (attempt >= 5 || !isDeadlock(error)) throw error;
+      if (attempt >= 5 || driverErrorOf(error)?.code !== DEADLOCK) throw error;
     }
   }
 }
