@@ -86,7 +86,8 @@ class SharedBudget implements CallBudget {
   private left = 0;
   private lapsesAt = 0;
   private reserving = false;
-  private readonly listeners: Array<() => void> = [];
+  /** Exactly as long as it is: a pushed-to array grows 17 slots at once, and each account's budget has one listener. */
+  private listeners: ReadonlyArray<() => void> = [];
 
   constructor(
     private readonly reservations: Reservations,
@@ -105,7 +106,7 @@ class SharedBudget implements CallBudget {
   }
 
   onRefill(listener: () => void): void {
-    this.listeners.push(listener);
+    this.listeners = [...this.listeners, listener];
   }
 
   private reserve(priority: CallPriority): void {

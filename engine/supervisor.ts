@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import { type Actor, createActor, fromCallback } from "xstate";
+import { type Actor, type AnyActorRef, createActor, fromCallback, type InspectionEvent } from "xstate";
 import type { PushNotice } from "../adapters/provider.js";
 import type { ProviderRegistry } from "../adapters/registry.js";
 import type { Database, Db } from "../db/database.js";
@@ -70,6 +70,9 @@ interface Running {
   credential: string;
   operatorId: string;
   eventTypeId: string;
+  logger: Logger;
+  /** The state and error last recorded for it (its snapshots change more often than these). */
+  shown: { state: ActorStateName | null; error: ActorError | null };
   /** Serializes this actor's state writes. */
   writes: Promise<void>;
 }
@@ -122,8 +125,14 @@ export class Supervisor implements EngineControl {
    * stops: that ruled it out while idle actors waited on XState's timers and
    * each poll's pass was an invoked actor; routine polls run beside the
    * machine now (routine-polls.ts), so only backoffs are timers there.
+   * The system's inspection is how the supervisor hears each actor's
+   * snapshots: one observer for all, where a subscription costs every actor
+   * an observer set and its closures (about 0.5 KiB).
    */
-  private readonly root = createActor(fromCallback(() => {})).start();
+  private readonly root = createActor(
+    fromCallback(() => {}),
+    { inspect: (event) => this.inspected(event) },
+  ).start();
   private readonly unlisten: Array<() => Promise<void>> = [];
   /** The company settings each provider last applied, as stored. */
   private readonly appliedCompany = new Map<string, string>();
@@ -316,6 +325,8 @@ export class Supervisor implements EngineControl {
     });
     const actor = createActor(this.machine, {
       parent: this.root,
+      // Its snapshots reach inspected() under this id.
+      id: bindingId,
       input: {
         bindingId,
         pollMs: row.settings.pollIntervalSeconds * 1000,
@@ -331,28 +342,40 @@ export class Supervisor implements EngineControl {
       credential: credentialOf(row, this.options.providers).id,
       operatorId: row.binding.operatorId,
       eventTypeId: row.binding.eventTypeId,
+      logger,
+      shown: { state: null, error: null },
       writes: Promise.resolve(),
     };
-    let last = { state: "", error: null as ActorError | null };
-    actor.subscribe({
-      next: (snapshot) => {
-        const now = { state: topState(snapshot.value), error: snapshot.context.lastError };
-        if (now.state === last.state && now.error === last.error) return;
-        const newError = now.error !== null && now.error !== last.error;
-        const from = last.state === "" ? null : (last.state as ActorStateName);
-        last = now;
-        entry.writes = entry.writes
-          .then(() => this.persist(bindingId, now.state, now.error, newError, from))
-          .catch((err) => logger.warn({ err }, "could not record actor state"));
-        if (newError) logger.warn({ state: now.state, code: now.error!.code }, now.error!.message);
-        if (newError && now.error!.code === "auth_revoked") this.credentialRefused(entry, now.error!);
-        if (from !== now.state) observer?.actorChanged({ bindingId, from, to: now.state, error: now.error });
-      },
-      error: (err) => logger.error({ err }, "binding actor failed"),
-    });
     this.running.set(bindingId, entry);
     actor.start();
     logger.debug("binding actor started");
+  }
+
+  /** A snapshot of a binding's actor: a new state or error is recorded, logged and told. */
+  private inspected(event: InspectionEvent): void {
+    if (event.type !== "@xstate.snapshot") return;
+    const ref = event.actorRef as AnyActorRef;
+    const entry = this.running.get(ref.id);
+    // The root's own snapshots, and those of the passes an actor invokes, are not a binding's.
+    if (entry?.actor !== ref) return;
+    const snapshot = entry.actor.getSnapshot();
+    if (snapshot.status === "error") {
+      entry.logger.error({ err: snapshot.error }, "binding actor failed");
+      return;
+    }
+    const { shown, logger } = entry;
+    const bindingId = snapshot.context.bindingId;
+    const now = { state: topState(snapshot.value), error: snapshot.context.lastError };
+    if (now.state === shown.state && now.error === shown.error) return;
+    const newError = now.error !== null && now.error !== shown.error;
+    const from = shown.state;
+    entry.shown = now;
+    entry.writes = entry.writes
+      .then(() => this.persist(bindingId, now.state, now.error, newError, from))
+      .catch((err) => logger.warn({ err }, "could not record actor state"));
+    if (newError) logger.warn({ state: now.state, code: now.error!.code }, now.error!.message);
+    if (newError && now.error!.code === "auth_revoked") this.credentialRefused(entry, now.error!);
+    if (from !== now.state) this.options.observer?.actorChanged({ bindingId, from, to: now.state, error: now.error });
   }
 
   /** One binding found its credential refused: every other actor on it waits in `error` too, instead of each finding out at its next call. */
