@@ -28,6 +28,10 @@ VOLUME /data
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# glibc's malloc gives each thread that allocates an arena of its own (V8's
+# collector threads, libuv's pool): two are enough, and 10,000 bindings keep
+# 12-18 MiB less resident (README, Container). The same as `npm start`.
+ENV MALLOC_ARENA_MAX=2
 # One node process and no npm around it, so SIGTERM reaches main.js directly.
 # V8's heap limit is fixed at start: the same as `npm start` (sized for 10,000
 # bindings); larger installations raise it (README, Container).

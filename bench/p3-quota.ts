@@ -15,7 +15,7 @@ import { SecretBox } from "../db/secret-box.js";
 import { Supervisor } from "../engine/supervisor.js";
 import { type LoggedCall, startFakeGoogle } from "../testkit/fake-google/server.js";
 import type { Scenario } from "./scenario.js";
-import { startFlags } from "./service-process.js";
+import { startEnv, startFlags } from "./service-process.js";
 import {
   acquireDatabase,
   closeDatabases,
@@ -112,6 +112,7 @@ async function runApart(
     const token = google.addAccount("operator0@bench.example");
     const worker = fork(fileURLToPath(import.meta.url), ["--p3-child"], {
       execArgv: ["--import", "tsx", ...startFlags()],
+      env: { ...process.env, ...startEnv() },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const serviceCpuSeconds = await new Promise<number>((resolve, reject) => {

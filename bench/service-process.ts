@@ -11,10 +11,21 @@ export function buildService(): void {
   execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
 }
 
+/** `npm start`'s command: what it sets is what is measured, as users run it. */
+function startScript(): string {
+  const { scripts } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> };
+  return scripts.start;
+}
+
 /** The V8 flags `npm start` (and the image) runs the service with: the defaults are what is measured. */
 export function startFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> };
-  return scripts.start.match(/--max-[a-z-]+=\d+/g) ?? [];
+  return startScript().match(/--max-[a-z-]+=\d+/g) ?? [];
+}
+
+/** The environment `npm start` (and the image) sets for node (`NAME=value node …`): part of the defaults too. */
+export function startEnv(): Record<string, string> {
+  const assignments = startScript().match(/(?:^|&& )((?:[A-Z_]+=\S+ )+)node /)?.[1] ?? "";
+  return Object.fromEntries(assignments.match(/[A-Z_]+=\S+/g)?.map((pair) => pair.split("=", 2) as [string, string]) ?? []);
 }
 
 export interface ServiceProcess {
@@ -44,7 +55,7 @@ export interface ServiceProcessOptions {
 
 export function startServiceProcess(options: ServiceProcessOptions): ServiceProcess {
   const child = spawn(process.execPath, [...startFlags(), ...(options.nodeFlags ?? []), "dist/main.js"], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(options.port), HOST: "127.0.0.1", ...options.env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(options.port), HOST: "127.0.0.1", ...startEnv(), ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // pino logs to stdout; stdout of the bench carries only its result table.

@@ -57,6 +57,18 @@ describe("container", () => {
     for (const variable of ["METRICS_TOKEN", "ALERT_WEBHOOK_URL", "JOURNAL_RETENTION_DAYS"]) expect(compose).toContain(`${variable}: \${${variable}`);
   });
 
+  it("the image starts node as `npm start` does: the same V8 flags and the same environment for it (the measured defaults)", () => {
+    const start = (JSON.parse(read("package.json")) as { scripts: { start: string } }).scripts.start;
+    const cmd = dockerfile.find((line) => /^CMD\s/i.test(line)) ?? "";
+    const flags = (text: string) => text.match(/--max-[a-z-]+=\d+/g) ?? [];
+    expect(flags(start).length).toBeGreaterThan(0);
+    expect(flags(cmd)).toEqual(flags(start));
+    const startEnv = start.match(/[A-Z_]+=\S+(?= )/g) ?? [];
+    expect(startEnv).toContain("MALLOC_ARENA_MAX=2");
+    const imageEnv = dockerfile.filter((line) => /^ENV\s/i.test(line)).flatMap((line) => line.split(/\s+/).slice(1));
+    for (const assignment of startEnv) expect(imageEnv, assignment).toContain(assignment);
+  });
+
   it(".dockerignore keeps .env files and data folders out of the build context", () => {
     const ignored = new Set(dockerignore);
     for (const pattern of [".env", ".env.*", "data", "**/data", "node_modules", ".git"]) expect(ignored, pattern).toContain(pattern);
