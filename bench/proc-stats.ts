@@ -1,6 +1,6 @@
 // A service process's memory and CPU as Linux accounts for them (/proc), read
 // from outside: what the process costs the machine, whatever runs inside it.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 
 const MiB = 2 ** 20;
 
@@ -29,6 +29,21 @@ export function memoryOf(pid: number): Memory | null {
   const rss = kib("VmRSS");
   const peak = kib("VmHWM");
   return Number.isFinite(rss) && Number.isFinite(peak) ? { rssMiB: (rss * 1024) / MiB, peakRssMiB: (peak * 1024) / MiB } : null;
+}
+
+/**
+ * Starts the process's peak (VmHWM) again from what it holds now (Linux 4.0+,
+ * `clear_refs`): the bench's own probes (a forced full collection, a heap
+ * snapshot) then stay out of the peak it reports as the service's. False if
+ * the kernel refused (the peak then still holds them).
+ */
+export function resetPeakOf(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** CPU time (user + system) the process has used so far, in seconds. */
