@@ -15,7 +15,7 @@ import { SecretBox } from "../db/secret-box.js";
 import { Supervisor } from "../engine/supervisor.js";
 import { type LoggedCall, startFakeGoogle } from "../testkit/fake-google/server.js";
 import type { Scenario } from "./scenario.js";
-import { startEnv, startFlags } from "./service-process.js";
+import { startEnv, startFlags } from "./start-command.js";
 import {
   acquireDatabase,
   closeDatabases,

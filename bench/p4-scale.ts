@@ -20,7 +20,8 @@ import { InspectorSession } from "./inspector-session.js";
 import { cpuSecondsOf, memoryOf, resetPeakOf } from "./proc-stats.js";
 import type { Scenario } from "./scenario.js";
 import { type ServiceData, seedServiceData } from "./service-data.js";
-import { buildService, type ServiceProcess, startEnv, startFlags, startServiceProcess } from "./service-process.js";
+import { buildService, type ServiceProcess, startServiceProcess } from "./service-process.js";
+import { startEnv, startFlags } from "./start-command.js";
 import { ADMIN_TOKEN, callKind, databaseKind, progress, round, SECRET_KEY, sleep } from "./world.js";
 
 interface P4Params {

@@ -2,30 +2,13 @@
 // the compiled build (`npm run build`), started the way `npm start` starts it
 // (`node <its V8 flags> dist/main.js`), configured by its environment alone.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { type Exposition, parseExposition } from "../testkit/prometheus-text.js";
+import { startEnv, startFlags } from "./start-command.js";
 import { sleep } from "./world.js";
 
 /** Compiles the service into dist/ (incremental: quick when nothing changed). */
 export function buildService(): void {
   execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
-}
-
-/** `npm start`'s command: what it sets is what is measured, as users run it. */
-function startScript(): string {
-  const { scripts } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> };
-  return scripts.start;
-}
-
-/** The V8 flags `npm start` (and the image) runs the service with: the defaults are what is measured. */
-export function startFlags(): string[] {
-  return startScript().match(/--max-[a-z-]+=\d+/g) ?? [];
-}
-
-/** The environment `npm start` (and the image) sets for node (`NAME=value node …`): part of the defaults too. */
-export function startEnv(): Record<string, string> {
-  const assignments = startScript().match(/(?:^|&& )((?:[A-Z_]+=\S+ )+)node /)?.[1] ?? "";
-  return Object.fromEntries(assignments.match(/[A-Z_]+=\S+/g)?.map((pair) => pair.split("=", 2) as [string, string]) ?? []);
 }
 
 export interface ServiceProcess {
