@@ -15,6 +15,26 @@ const byBinding = perDatabase((db) =>
     .prepare("taskcal_binding_state"),
 );
 
+/** Rows an insert carries: well under PostgreSQL's 65,535 parameters. */
+const INSERT_CHUNK = 1_000;
+
+/**
+ * Before actors start: the state rows of those that have none yet (each
+ * actor records its state there from its first step), and which are paused
+ * (few), for thousands of bindings in a few statements.
+ */
+export async function statesForStart(db: Db, bindingIds: string[]): Promise<{ paused: Set<string> }> {
+  for (let at = 0; at < bindingIds.length; at += INSERT_CHUNK) {
+    const chunk = bindingIds.slice(at, at + INSERT_CHUNK);
+    await db
+      .insert(bindingState)
+      .values(chunk.map((bindingId) => ({ bindingId })))
+      .onConflictDoNothing();
+  }
+  const rows = await db.select({ bindingId: bindingState.bindingId }).from(bindingState).where(eq(bindingState.paused, true));
+  return { paused: new Set(rows.map((row) => row.bindingId)) };
+}
+
 /** The binding's state row, made on first use. */
 export async function bindingStateOf(db: Db, bindingId: string): Promise<BindingStateRow> {
   const [row] = await byBinding(db).execute({ bindingId });
