@@ -222,6 +222,27 @@ async function idleWindow({ service, inspector }: Inspected, google: FakeGoogle,
   };
 }
 
+/**
+ * With BENCH_P4_PROMOTED_PROFILE=<dir>, what the second half of start-up
+ * allocated that outlived a young-generation collection (kept, or collected
+ * only by a full one) goes to `<dir>/<name>.heapprofile`: what fills the old
+ * generation between full collections, and so its peak.
+ */
+async function startPromotedSampling(inspector: InspectorSession): Promise<void> {
+  await inspector.post("HeapProfiler.enable");
+  await inspector.post("HeapProfiler.startSampling", {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: false,
+  });
+}
+
+async function stopPromotedSampling(inspector: InspectorSession, dir: string, name: string): Promise<void> {
+  const { profile } = await inspector.post<{ profile: unknown }>("HeapProfiler.stopSampling");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(profile));
+}
+
 /** A heap snapshot of the running service (`--heapsnapshot-signal`), renamed `<dir>/<name>.heapsnapshot`. */
 async function heapSnapshot(service: ServiceProcess, dir: string, name: string): Promise<void> {
   const before = new Set(readdirSync(dir));
@@ -335,9 +356,12 @@ export const p4Scale: Scenario<P4Params> = {
       await sleep(1_000);
       const half = await memorySample(running);
       const beforeSecond = await service.metrics();
+      const promotedDir = process.env.BENCH_P4_PROMOTED_PROFILE;
+      if (promotedDir) await startPromotedSampling(running.inspector);
       const enabledAt = Date.now();
       await data.enableOperators(service, later);
       const second = await settle("every binding", data, service, bindings, { deadline });
+      if (promotedDir) await stopPromotedSampling(running.inspector, promotedDir, `p4-${bindings}x${params.perAccount}-second-half`);
       const secondEnd = Date.now();
       // The pause between the halves (the memory measurement) is the bench's, not start-up's.
       const startupSeconds = firstSeconds + (secondEnd - enabledAt) / 1000;
