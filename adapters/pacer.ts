@@ -63,7 +63,7 @@ export class Pacer {
   private readonly waiting: Record<CallPriority, Waiter[]> = { write: [], read: [] };
   private budget: CallBudget | null = null;
   /** Callers waiting for room in a queue (room), first come first served. */
-  private readonly roomWaiters: Array<{ priority: CallPriority; depth: number; resolve: () => void }> = [];
+  private roomWaiters: Array<{ priority: CallPriority; depth: number; resolve: () => void }> = [];
   /** Let in by room and not come yet (each call that joins the queue counts as one of them); forgotten after a macrotask. */
   private readonly admitted: Record<CallPriority, number> = { write: 0, read: 0 };
 
@@ -198,6 +198,8 @@ export class Pacer {
     for (let next = this.roomWaiters[0]; next; next = this.roomWaiters[0]) {
       if (this.waiting[next.priority].length + this.admitted[next.priority] >= next.depth) return;
       this.roomWaiters.shift();
+      // As the queues' (pump): 372 bytes of grown backing store for each of 10,000 accounts otherwise (heap snapshot).
+      if (this.roomWaiters.length === 0) this.roomWaiters = [];
       this.admit(next.priority);
       next.resolve();
     }

@@ -286,9 +286,10 @@ export class ServiceMetrics {
   readonly pacing: PacingObserver = {
     pacerCreated: (provider, credential, queued) => {
       const key = `${provider}\0${credential}`;
-      const entry = this.queues.get(key) ?? { provider, credential, queued: [] };
-      entry.queued.push(queued);
-      this.queues.set(key, entry);
+      // Exactly as long as it is (a pushed-to array grows 17 slots at once): one entry for each of 10,000 accounts of their own.
+      const entry = this.queues.get(key);
+      if (entry) entry.queued = [...entry.queued, queued];
+      else this.queues.set(key, { provider, credential, queued: [queued] });
     },
     waited: (provider, credential, priority, seconds) =>
       this.pacerWait.observe({ provider, credential: credentialKind(credential), priority }, seconds),
