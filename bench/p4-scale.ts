@@ -182,15 +182,8 @@ async function idleWindow({ service, inspector }: Inspected, google: FakeGoogle,
     await inspector.post("Profiler.enable");
     await inspector.post("Profiler.start");
   }
-  if (allocationDir) {
-    // Garbage too: what the collector spends its time on is what was allocated and died young.
-    await inspector.post("HeapProfiler.enable");
-    await inspector.post("HeapProfiler.startSampling", {
-      samplingInterval: 16_384,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
-  }
+  // Garbage too: what the collector spends its time on is what was allocated and died young.
+  if (allocationDir) await startAllocationSampling(inspector, { diedYoung: true });
   const cpuBefore = cpuSecondsOf(service.pid);
   const bytesBefore = google.trafficBytes();
   const requestsBefore = google.httpRequests;
@@ -205,10 +198,7 @@ async function idleWindow({ service, inspector }: Inspected, google: FakeGoogle,
     const { profile } = await inspector.post<{ profile: unknown }>("Profiler.stop");
     writeFileSync(join(profileDir, `p4-${name}.cpuprofile`), JSON.stringify(profile));
   }
-  if (allocationDir) {
-    const { profile } = await inspector.post<{ profile: unknown }>("HeapProfiler.stopSampling");
-    writeFileSync(join(allocationDir, `p4-${name}.heapprofile`), JSON.stringify(profile));
-  }
+  if (allocationDir) await stopAllocationSampling(inspector, allocationDir, `p4-${name}`);
   const after = await service.metrics();
   const pulls = total(after, "taskcal_poll_interval_seconds_count") - total(before, "taskcal_poll_interval_seconds_count");
   const pulled = total(after, "taskcal_poll_interval_seconds_sum") - total(before, "taskcal_poll_interval_seconds_sum");
@@ -223,21 +213,22 @@ async function idleWindow({ service, inspector }: Inspected, google: FakeGoogle,
 }
 
 /**
- * With BENCH_P4_PROMOTED_PROFILE=<dir>, what the second half of start-up
- * allocated that outlived a young-generation collection (kept, or collected
- * only by a full one) goes to `<dir>/<name>.heapprofile`: what fills the old
- * generation between full collections, and so its peak.
+ * V8's sampling of allocations, garbage included: with `diedYoung`, also
+ * what a young-generation collection took; without, only what outlived one
+ * (kept, or collected by a full collection), which is what fills the old
+ * generation between full collections (BENCH_P4_PROMOTED_PROFILE).
  */
-async function startPromotedSampling(inspector: InspectorSession): Promise<void> {
+async function startAllocationSampling(inspector: InspectorSession, { diedYoung }: { diedYoung: boolean }): Promise<void> {
   await inspector.post("HeapProfiler.enable");
   await inspector.post("HeapProfiler.startSampling", {
     samplingInterval: 16_384,
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: false,
+    includeObjectsCollectedByMinorGC: diedYoung,
   });
 }
 
-async function stopPromotedSampling(inspector: InspectorSession, dir: string, name: string): Promise<void> {
+/** Ends the sampling into `<dir>/<name>.heapprofile`. */
+async function stopAllocationSampling(inspector: InspectorSession, dir: string, name: string): Promise<void> {
   const { profile } = await inspector.post<{ profile: unknown }>("HeapProfiler.stopSampling");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(profile));
@@ -357,11 +348,12 @@ export const p4Scale: Scenario<P4Params> = {
       const half = await memorySample(running);
       const beforeSecond = await service.metrics();
       const promotedDir = process.env.BENCH_P4_PROMOTED_PROFILE;
-      if (promotedDir) await startPromotedSampling(running.inspector);
+      // What the second half of start-up allocated that outlived a young-generation collection.
+      if (promotedDir) await startAllocationSampling(running.inspector, { diedYoung: false });
       const enabledAt = Date.now();
       await data.enableOperators(service, later);
       const second = await settle("every binding", data, service, bindings, { deadline });
-      if (promotedDir) await stopPromotedSampling(running.inspector, promotedDir, `p4-${bindings}x${params.perAccount}-second-half`);
+      if (promotedDir) await stopAllocationSampling(running.inspector, promotedDir, `p4-${bindings}x${params.perAccount}-second-half`);
       const secondEnd = Date.now();
       // The pause between the halves (the memory measurement) is the bench's, not start-up's.
       const startupSeconds = firstSeconds + (secondEnd - enabledAt) / 1000;
