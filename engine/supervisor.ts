@@ -290,23 +290,25 @@ export class Supervisor implements EngineControl {
       this.db,
       starting.map((row) => row.binding.id),
     );
-    let batch: Running[] = [];
     for (const row of rows) {
       const entry = this.running.get(row.binding.id);
-      if (!entry) {
-        if (!this.leases.owns(row.binding.id) || this.stopped) continue;
-        batch.push(this.spawn(row, paused.has(row.binding.id)));
-        if (batch.length < SPAWN_BATCH) continue;
-        // The next batch starts once this one's first states are recorded: queries queue no deeper than a batch's.
-        await Promise.all(batch.map((started) => started.writes));
-        batch = [];
-        continue;
-      }
+      if (!entry) continue;
       entry.credential = credentialOf(row, this.options.providers).id;
       const digest = configDigest(row, this.options.providers);
       if (entry.config === digest) continue;
       entry.config = digest;
       entry.actor.send({ type: "CONFIG_CHANGED", pollMs: row.settings.pollIntervalSeconds * 1000 });
+    }
+    // Only those whose state rows were just made: a lease gained meanwhile brings its own reconcile.
+    let batch: Running[] = [];
+    for (const row of starting) {
+      // Checked again: the loop awaits between batches, and a lease can go or the supervisor stop meanwhile.
+      if (this.stopped || this.running.has(row.binding.id) || !this.leases.owns(row.binding.id)) continue;
+      batch.push(this.spawn(row, paused.has(row.binding.id)));
+      if (batch.length < SPAWN_BATCH) continue;
+      // The next batch starts once this one's first states are recorded: queries queue no deeper than a batch's.
+      await Promise.all(batch.map((started) => started.writes));
+      batch = [];
     }
   }
 
