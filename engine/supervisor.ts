@@ -47,6 +47,8 @@ export interface SupervisorOptions {
   webhookBaseUrl?: string;
   /** Actors authorizing or importing at once (default 200); the rest wait their turn. */
   startConcurrency?: number;
+  /** Told true when bindings queue for start slots (a mass start: the service's, a restart's), false once it is over. */
+  startsCrowded?: (crowded: boolean) => void;
   /** Test seam, see ExecutorEnv. */
   beforeCommit?: (action: Action) => void;
   /** Told of state changes, passes, provider calls and commits (metrics, alerts). */
@@ -157,7 +159,7 @@ export class Supervisor implements EngineControl {
   private readonly leases: Leases;
 
   constructor(private readonly options: SupervisorOptions) {
-    this.startSlots = new Limiter(options.startConcurrency ?? 200);
+    this.startSlots = new Limiter(options.startConcurrency ?? 200, options.startsCrowded);
     this.health = new CredentialHealth(options.database.db);
     const replica = { id: randomUUID(), name: options.replicaName ?? `${hostname()}:${process.pid}` };
     this.db = options.database.forReplica(replica.id);

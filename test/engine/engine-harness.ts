@@ -46,6 +46,8 @@ export async function startEngineWorld(
     beforeCommit?: (action: Action) => void;
     /** Told what the engine does (metrics, alerts). */
     observer?: EngineObserver;
+    /** Told when bindings queue for start slots and when that is over (SupervisorOptions). */
+    startsCrowded?: (crowded: boolean) => void;
   } = {},
 ): Promise<EngineWorld> {
   const database = await openTestDatabase();
@@ -81,6 +83,7 @@ export async function startEngineWorld(
       reconcileDelayMs: 10,
       beforeCommit: options.beforeCommit,
       observer: options.observer,
+      startsCrowded: options.startsCrowded,
     });
   let supervisor = makeSupervisor();
   await supervisor.start();

@@ -48,4 +48,26 @@ describe("start slots", () => {
     await expect(slots.run(async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     await expect(slots.run(async () => 1)).resolves.toBe(1);
   });
+
+  it("say when callers start to queue, and when no slot is in use after that; work that never waits says nothing", async () => {
+    const told: boolean[] = [];
+    const slots = new Limiter(2, (crowded) => told.push(crowded));
+    await Promise.all([slots.run(tick), slots.run(tick)]);
+    expect(told).toEqual([]);
+
+    const releases: Array<() => void> = [];
+    const held = () => slots.run(() => new Promise<void>((r) => releases.push(r)));
+    const runs = [held(), held(), held(), held()];
+    await tick();
+    expect(told).toEqual([true]);
+    // The queue empties while two slots are still in use: the mass start is not over yet.
+    releases.shift()!();
+    releases.shift()!();
+    await tick();
+    expect(releases).toHaveLength(2);
+    expect(told).toEqual([true]);
+    for (const release of releases.splice(0)) release();
+    await Promise.all(runs);
+    expect(told).toEqual([true, false]);
+  });
 });

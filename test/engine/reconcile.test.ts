@@ -1,6 +1,8 @@
 // A start with more bindings than the supervisor starts in one turn of the
 // event loop: every actor starts, each with its state row from the start,
-// and a binding paused before the restart stays paused.
+// and a binding paused before the restart stays paused. The supervisor says
+// when such a start crowds its start slots and when it is over (the service
+// holds V8's heap growth meanwhile, heap-growth.ts).
 import { inArray } from "drizzle-orm";
 import { afterEach, expect, it } from "vitest";
 import { bindingState, bindings, eventTypes } from "../../db/schema.js";
@@ -14,7 +16,8 @@ afterEach(async () => {
 });
 
 it("a restart with hundreds of new bindings starts every actor, records their state from the start, and keeps the paused one paused", async () => {
-  world = await startEngineWorld();
+  const crowding: boolean[] = [];
+  world = await startEngineWorld({ startsCrowded: (crowded) => crowding.push(crowded) });
   await world.settle();
   await world.supervisor.command(world.bindingId, "pause");
   await world.waitForState("paused");
@@ -32,6 +35,7 @@ it("a restart with hundreds of new bindings starts every actor, records their st
     .returning();
   const addedIds = added.map((binding) => binding.id);
 
+  expect(crowding).toEqual([]);
   await world.restartSupervisor();
   const { supervisor } = world;
   expect(new Set(supervisor.runningBindingIds())).toEqual(new Set([world.bindingId, ...addedIds]));
@@ -41,4 +45,6 @@ it("a restart with hundreds of new bindings starts every actor, records their st
   expect(rows).toHaveLength(addedIds.length);
   await expect.poll(() => addedIds.filter((id) => supervisor.actorStatus(id)?.state === "incremental").length, { timeout: 60_000 }).toBe(300);
   expect(supervisor.actorStatus(world.bindingId)?.state).toBe("paused");
+  // 301 actors for 200 slots: they queued, and once every one had signed in and imported, the crowd was over.
+  await expect.poll(() => crowding).toEqual([true, false]);
 }, 120_000);
