@@ -37,7 +37,8 @@ describe(`an external provider module loaded by TASKCAL_PROVIDERS (${backend})`,
   const task = async (id: string) => (await api("GET", `/api/tasks/${id}`)).body;
 
   it("is registered beside the built-in providers, its account schema in the OpenAPI document", async () => {
-    expect(taskcal.output.join("")).toContain("provider Example: calendars in a JSON file registered");
+    // Log lines reach the pipe after the health check may already answer.
+    await expect.poll(() => taskcal.output.join("")).toContain("provider Example: calendars in a JSON file registered");
     const providers = (await api("GET", "/api/providers")).body.map((p: { id: string }) => p.id);
     expect(providers).toEqual(expect.arrayContaining(["caldav", "example-json", "google"]));
     const doc = (await (await fetch(`${taskcal.base}/openapi.json`)).json()) as any;
