@@ -2,10 +2,11 @@
 // while many bindings start at once (the service's start, a restart with push
 // channels). Thousands of actors then authorize and import together; their
 // queries and requests wait long enough to be promoted to the old generation
-// and die there, and V8, left to itself, grows the heap to about twice what
-// is live before collecting it (issue 18: 300–309 MiB resident at the peaks
-// with 124–135 MiB live). Held to 10% while the start slots are crowded, it
-// collects more often then; after, V8 chooses again, so polling pays nothing.
+// and die there, scattered among what stays live, in pages a full collection
+// seldom compacts (issue 18: V8's committed heap reached 220–236 MiB for
+// 124–135 MiB live, 300–309 MiB resident at the peaks). Held to 10% while the
+// start slots are crowded, the heap is collected before as much of that
+// accumulates; after, V8 chooses again, so polling pays nothing for it.
 // The flag is one V8 reads at every full collection, so setting it while the
 // process runs takes effect at the next.
 import { setFlagsFromString } from "node:v8";
