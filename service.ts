@@ -22,7 +22,7 @@ import type { EngineObserver } from "./engine/engine-observer.js";
 import { RetentionJob } from "./engine/retention.js";
 import { sharedBudgets } from "./engine/shared-budget.js";
 import { Supervisor } from "./engine/supervisor.js";
-import { heapGrowthDuringStarts } from "./heap-growth.js";
+import { heapDuringStarts } from "./heap-during-starts.js";
 import { AlertWebhook } from "./observability/alerts.js";
 import { ServiceMetrics } from "./observability/metrics.js";
 
@@ -134,7 +134,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     leaseTtlSeconds: config.leaseTtlSeconds,
     leaseHeartbeatSeconds: config.leaseHeartbeatSeconds,
     observer: alerts ? alongside(metrics.engine, alerts) : metrics.engine,
-    startsCrowded: heapGrowthDuringStarts(logger),
+    startsCrowded: heapDuringStarts(logger),
   });
   metrics.watch({
     bindings: () => bindingGauges(database.db, supervisor.runningBindingIds()),

@@ -2,7 +2,7 @@
 // event loop: every actor starts, each with its state row from the start,
 // and a binding paused before the restart stays paused. The supervisor says
 // when such a start crowds its start slots and when it is over (the service
-// holds V8's heap growth meanwhile, heap-growth.ts).
+// tunes V8's heap meanwhile, heap-during-starts.ts).
 import { inArray } from "drizzle-orm";
 import { afterEach, expect, it } from "vitest";
 import { bindingState, bindings, eventTypes } from "../../db/schema.js";
