@@ -33,7 +33,8 @@ export async function startTaskcal(dataDir: string, env: Record<string, string> 
   });
   child.stdout!.on("data", (chunk) => output.push(String(chunk)));
   child.stderr!.on("data", (chunk) => output.push(String(chunk)));
-  const exit = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+  // "close", not "exit": the process can exit before its last lines have come through the pipes.
+  const exit = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`taskcal exited early:\n${output.join("")}`);
