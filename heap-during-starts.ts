@@ -10,9 +10,11 @@
 // 10% over what is live, so it is collected before as much accumulates, and
 // turns on V8's optimize-for-size mode, in which a full collection compacts
 // pages only a fifth free, up to 6 MiB a time
-// (MarkCompactCollector::ComputeEvacuationHeuristics). After, V8 chooses again, so polling pays
-// nothing for either. V8 reads both flags at every collection, so setting
-// them while the process runs takes effect at the next.
+// (MarkCompactCollector::ComputeEvacuationHeuristics). After, V8 chooses
+// again, so polling pays nothing for either (the same collections a minute
+// as with V8's own heap throughout, under --trace-gc). V8 reads both flags at
+// every collection, so setting them while the process runs takes effect at
+// the next.
 import { setFlagsFromString } from "node:v8";
 import type { Logger } from "pino";
 

@@ -8,7 +8,7 @@ import { heapDuringStarts } from "../heap-during-starts.js";
 
 const logger = pino({ level: "silent" });
 
-describe("heap growth during starts", () => {
+describe("V8's heap during starts", () => {
   it("is held to 10% and optimized for size while starts crowd, and given back to V8 after", () => {
     const set: string[] = [];
     const crowding = heapDuringStarts(logger, ["--max-old-space-size=256"], (flags) => set.push(flags));
