@@ -44,7 +44,8 @@ export function heapDuringStarts(
   const ours = FLAGS.filter(({ nodeFlag }) => !nodeFlags.some((flag) => nodeFlag.test(flag)));
   if (ours.length === 0) return undefined;
   return (crowded) => {
-    for (const flag of ours) setFlags(crowded ? flag.crowded : flag.after);
-    logger.debug({ v8Flags: ours.map((flag) => (crowded ? flag.crowded : flag.after)) }, crowded ? "bindings queue to start" : "starts done");
+    const flags = ours.map((flag) => (crowded ? flag.crowded : flag.after));
+    for (const flag of flags) setFlags(flag);
+    logger.debug({ v8Flags: flags }, crowded ? "bindings queue to start" : "starts done");
   };
 }
