@@ -25,7 +25,8 @@ async function start(env: Record<string, string>): Promise<Run> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
-  const run: Run = { child, stdout: [], stderr: [], exit: new Promise((done) => child.on("exit", (code) => done(code))) };
+  // "close", not "exit": the tests read what the process wrote, which can still be in the pipes when it exits.
+  const run: Run = { child, stdout: [], stderr: [], exit: new Promise((done) => child.on("close", (code) => done(code))) };
   child.stdout!.on("data", (chunk) => run.stdout.push(String(chunk)));
   child.stderr!.on("data", (chunk) => run.stderr.push(String(chunk)));
   return run;

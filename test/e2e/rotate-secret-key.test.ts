@@ -31,7 +31,8 @@ function rotate(env: Record<string, string>): Promise<{ code: number | null; out
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
-  return new Promise((done) => child.on("exit", (code) => done({ code, output })));
+  // Once the pipes have closed ("close", not "exit"): the output is whole.
+  return new Promise((done) => child.on("close", (code) => done({ code, output })));
 }
 
 /** Runs the service once with `env`, storing three secrets when `store`; returns its log. */
